@@ -1,0 +1,2 @@
+// Public surface of the etcd backend.
+export { EtcdBackend, type EtcdOptions } from './backend.js';

@@ -1,0 +1,2 @@
+// Public surface of the embedded sqlite backend.
+export { SqliteBackend, type SqliteOptions } from './backend.js';
