@@ -58,6 +58,13 @@ export class WatchOverflowError extends StorageError {
   }
 }
 
+/** A write naming a lease that does not exist (never granted, expired or revoked). */
+export class LeaseNotFoundError extends StorageError {
+  constructor(readonly lease: number) {
+    super('LeaseNotFound', `lease ${lease} not found`);
+  }
+}
+
 /** A call on a closed backend. */
 export class ClosedError extends StorageError {
   constructor() {

@@ -37,6 +37,32 @@ export class WatchQueue implements Watch {
     }
   }
 
+  /** Events queued and not yet taken by the consumer. */
+  get pending(): number {
+    return this.pendingEvents;
+  }
+
+  /**
+   * Resolves once at most `max` events wait undelivered, or the watch has ended. Producers that replay
+   * history use it so a long replay waits for the consumer instead of overflowing.
+   */
+  waitForRoom(max: number): Promise<void> {
+    if (this.done || this.pendingEvents <= max) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ max, resolve }));
+  }
+
+  private roomWaiters: { max: number; resolve: () => void }[] = [];
+
+  private wakeRoomWaiters(): void {
+    if (this.roomWaiters.length === 0) return;
+    const keep: { max: number; resolve: () => void }[] = [];
+    for (const w of this.roomWaiters) {
+      if (this.done || this.pendingEvents <= w.max) w.resolve();
+      else keep.push(w);
+    }
+    this.roomWaiters = keep;
+  }
+
   /** True once the watch has ended (closed, failed or overflowed). */
   get ended(): boolean {
     return this.done;
@@ -86,6 +112,7 @@ export class WatchQueue implements Watch {
 
   private finish(): void {
     this.done = true;
+    this.wakeRoomWaiters();
     if (!this.closedHookRun) {
       this.closedHookRun = true;
       this.hooks.onClose?.();
@@ -104,6 +131,7 @@ export class WatchQueue implements Watch {
     if (item) {
       this.pendingEvents -= item.events.length;
       this.delivered = item.revision;
+      this.wakeRoomWaiters();
       return Promise.resolve({ value: item, done: false });
     }
     if (this.done) {
