@@ -107,8 +107,8 @@ export interface Watch extends AsyncIterable<WatchBatch> {
 /**
  * The store contract, with etcd v3 semantics (what kube-apiserver asks of etcd).
  *
- * - One cluster-wide revision; every successful write (create, update, delete, and each key deleted by
- *   a lease expiring) increments it by exactly one. Failed writes change nothing.
+ * - One cluster-wide revision; every successful create, update and delete increments it by exactly one.
+ *   Failed writes change nothing. (Keys deleted by a lease expiring: see `revokeLease`.)
  * - Compare-and-swap is the only write path: `create` requires absence, `update` and a guarded
  *   `delete` require the caller's `modRevision` to be current.
  * - Reads are linearizable: a read started after a write returned sees it.
@@ -159,7 +159,11 @@ export interface Backend {
   compactedRevision(): Promise<number>;
   /** Grants a lease living `ttlSeconds`; returns its id (> 0). Keys attached to it are deleted when it expires. */
   grantLease(ttlSeconds: number): Promise<number>;
-  /** Revokes a lease now, deleting its keys (one revision each). Unknown ids are ignored. */
+  /**
+   * Revokes a lease now, deleting its keys; watchers see a DELETE for each. sqlite spends one revision
+   * per key; etcd deletes them all in one revision (its events then share that revision). Unknown ids
+   * are ignored.
+   */
   revokeLease(id: number): Promise<void>;
   /** Releases connections and files; ends every watch. Idempotent. */
   close(): Promise<void>;

@@ -5,7 +5,9 @@
 // (0 for the first incarnation of a key, the tombstone's id for a re-create), and the unique index
 // (name, prev_revision) makes compare-and-swap a constraint check: two writers that read the same
 // state cannot both append after it. Deletes append tombstones. The latest row of a name is its
-// current state; compaction removes rows superseded at or below the compact revision.
+// current state; compaction removes rows superseded at or below the compact revision. The table
+// `live` (name -> id of the newest row, live keys only) is an index kept in the same transaction, so a
+// list at the current revision reads only live keys, however much history the prefix has.
 //
 // Writes are group-committed: every write queued in one turn of the event loop runs in one
 // transaction, one after the other (each sees the ones before it), and resolves only after COMMIT
@@ -223,6 +225,7 @@ export class SqliteBackend implements Backend {
       CREATE UNIQUE INDEX IF NOT EXISTS kv_name_prev ON kv (name, prev_revision);
       CREATE INDEX IF NOT EXISTS kv_name_id ON kv (name, id);
       CREATE INDEX IF NOT EXISTS kv_lease ON kv (lease) WHERE lease != 0;
+      CREATE TABLE IF NOT EXISTS live (name TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS lease (id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL, expires_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS lease_expiry ON lease (expires_at);
       INSERT OR IGNORE INTO kubets_meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}');
@@ -236,7 +239,15 @@ export class SqliteBackend implements Backend {
 
   private prepare(): Record<string, Statement> {
     const cols = 'id, name, created, deleted, create_revision, prev_revision, lease, value';
-    const latestIds = `SELECT MAX(id) AS mid FROM kv WHERE name >= @start AND (@end IS NULL OR name < @end) AND id <= @rev GROUP BY name`;
+    // The newest row per name at or below @rev, visiting each distinct name with index seeks
+    // (a recursive walk over (name, id)), so the cost follows the number of names, not the history.
+    const latestRows = `WITH RECURSIVE names(n) AS (
+        SELECT (SELECT MIN(name) FROM kv WHERE name >= @start AND (@end IS NULL OR name < @end))
+        UNION ALL
+        SELECT (SELECT MIN(name) FROM kv WHERE name > names.n AND (@end IS NULL OR name < @end)) FROM names WHERE names.n IS NOT NULL
+      )
+      SELECT k.* FROM names JOIN kv k ON k.id = (SELECT MAX(id) FROM kv WHERE name = names.n AND id <= @rev)
+      WHERE names.n IS NOT NULL AND k.deleted = 0`;
     return {
       seq: this.db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'kv'`),
       getMeta: this.db.prepare(`SELECT value FROM kubets_meta WHERE key = ?`),
@@ -246,11 +257,14 @@ export class SqliteBackend implements Backend {
       insert: this.db.prepare(
         `INSERT INTO kv (id, name, created, deleted, create_revision, prev_revision, lease, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      listAt: this.db.prepare(`SELECT ${cols} FROM (${latestRows}) LIMIT @limit`),
       list: this.db.prepare(
-        `SELECT k.${cols.split(', ').join(', k.')} FROM kv k JOIN (${latestIds}) m ON k.id = m.mid
-         WHERE k.deleted = 0 ORDER BY k.name LIMIT @limit`,
+        `SELECT k.${cols.split(', ').join(', k.')} FROM live l JOIN kv k ON k.id = l.id
+         WHERE l.name >= @start AND (@end IS NULL OR l.name < @end) ORDER BY l.name LIMIT @limit`,
       ),
-      count: this.db.prepare(`SELECT COUNT(*) AS n FROM kv k JOIN (${latestIds}) m ON k.id = m.mid WHERE k.deleted = 0`),
+      count: this.db.prepare(`SELECT COUNT(*) AS n FROM live WHERE name >= @start AND (@end IS NULL OR name < @end)`),
+      liveSet: this.db.prepare(`INSERT INTO live (name, id) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET id = excluded.id`),
+      liveDelete: this.db.prepare(`DELETE FROM live WHERE name = ?`),
       history: this.db.prepare(
         `SELECT c.id, c.name, c.created, c.deleted, c.create_revision, c.prev_revision, c.lease, c.value,
                 p.id AS p_id, p.create_revision AS p_create_revision, p.lease AS p_lease, p.value AS p_value
@@ -313,7 +327,8 @@ export class SqliteBackend implements Backend {
     let start = prefix;
     if (opts.continueFrom !== undefined && opts.continueFrom >= prefix) start = opts.continueFrom + '\0';
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
-    const rows = this.st.list!.all({ start, end, rev, limit: limit > 0 ? limit + 1 : -1 }) as Row[];
+    const stmt = rev === this.revision ? this.st.list! : this.st.listAt!;
+    const rows = stmt.all({ start, end, rev, limit: limit > 0 ? limit + 1 : -1 }) as Row[];
     const more = limit > 0 && rows.length > limit;
     if (more) rows.length = limit;
     return { kvs: rows.map(toKv), revision: rev, more };
@@ -321,7 +336,7 @@ export class SqliteBackend implements Backend {
 
   async count(prefix: string): Promise<CountResult> {
     this.check();
-    const row = this.st.count!.get({ start: prefix, end: prefixEnd(prefix) ?? null, rev: this.revision }) as { n: number };
+    const row = this.st.count!.get({ start: prefix, end: prefixEnd(prefix) ?? null }) as { n: number };
     return { count: row.n, revision: this.revision };
   }
 
@@ -450,6 +465,8 @@ export class SqliteBackend implements Backend {
       }
       throw e;
     }
+    if (deleted) this.st.liveDelete!.run(name);
+    else this.st.liveSet!.run(name, id);
     this.revision = id;
   }
 
