@@ -1,0 +1,2 @@
+// Public surface of apimachinery: Status errors, field errors, label and field selectors, quantities.
+export * from './status.js';
