@@ -1,2 +1,5 @@
 // Public surface of apimachinery: Status errors, field errors, label and field selectors, quantities.
 export * from './status.js';
+export * from './labels.js';
+export * from './fields.js';
+export * from './quantity.js';
