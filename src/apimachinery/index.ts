@@ -3,3 +3,4 @@ export * from './status.js';
 export * from './labels.js';
 export * from './fields.js';
 export * from './quantity.js';
+export * from './patch.js';
