@@ -4,3 +4,4 @@ export * from './labels.js';
 export * from './fields.js';
 export * from './quantity.js';
 export * from './patch.js';
+export * from './validation.js';
