@@ -1,4 +1,5 @@
 // Label selectors (`?labelSelector=` strings and metav1.LabelSelector objects) with k8s.io/apimachinery/pkg/labels semantics.
+import { isQualifiedName, isValidLabelValue } from './validation.js';
 
 /**
  * Requirement operators, spelled as upstream's `selection.Operator` values.
@@ -53,72 +54,7 @@ export class SelectorParseError extends Error {
 // ---------------------------------------------------------------------------
 // Validation (k8s.io/apimachinery/pkg/util/validation), with upstream messages.
 
-const qualifiedNameFmt = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
-const qualifiedNameRe = new RegExp(`^${qualifiedNameFmt}$`);
-const qualifiedNameErrMsg = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const qualifiedNameMaxLength = 63;
-const labelValueFmt = `(${qualifiedNameFmt})?`;
-const labelValueRe = new RegExp(`^${labelValueFmt}$`);
-const labelValueErrMsg =
-  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const labelValueMaxLength = 63;
-const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
-const dns1123SubdomainRe = new RegExp(`^${dns1123SubdomainFmt}$`);
-const dns1123SubdomainErrMsg =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-const dns1123SubdomainMaxLength = 253;
-
-const byteLen = (s: string): number => Buffer.byteLength(s, 'utf8');
-const maxLenError = (n: number): string => `must be no more than ${n} characters`;
-/** upstream validation.RegexError, including its "',  or '" spacing. */
-function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
-  let out = `${msg} (e.g. `;
-  examples.forEach((ex, i) => {
-    if (i > 0) out += ' or ';
-    out += `'${ex}', `;
-  });
-  return `${out}regex used for validation is '${fmt}')`;
-}
-
-function isDNS1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (byteLen(value) > dns1123SubdomainMaxLength) errs.push(maxLenError(dns1123SubdomainMaxLength));
-  if (!dns1123SubdomainRe.test(value)) errs.push(regexError(dns1123SubdomainErrMsg, dns1123SubdomainFmt, 'example.com'));
-  return errs;
-}
-
-/** upstream validation.IsQualifiedName: optional DNS-subdomain prefix and '/', then a name of at most 63 characters. */
-function isQualifiedName(value: string): string[] {
-  const errs: string[] = [];
-  const parts = value.split('/');
-  let name: string;
-  if (parts.length === 1) {
-    name = parts[0] ?? '';
-  } else if (parts.length === 2) {
-    const prefix = parts[0] ?? '';
-    name = parts[1] ?? '';
-    if (prefix.length === 0) errs.push('prefix part must be non-empty');
-    else errs.push(...isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));
-  } else {
-    return [
-      `a qualified name ${regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc')}` +
-        " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
-    ];
-  }
-  if (name.length === 0) errs.push('name part must be non-empty');
-  else if (byteLen(name) > qualifiedNameMaxLength) errs.push(`name part ${maxLenError(qualifiedNameMaxLength)}`);
-  if (!qualifiedNameRe.test(name)) errs.push(`name part ${regexError(qualifiedNameErrMsg, qualifiedNameFmt, 'MyName', 'my.name', '123-abc')}`);
-  return errs;
-}
-
-function isValidLabelValue(value: string): string[] {
-  const errs: string[] = [];
-  if (byteLen(value) > labelValueMaxLength) errs.push(maxLenError(labelValueMaxLength));
-  if (!labelValueRe.test(value)) errs.push(regexError(labelValueErrMsg, labelValueFmt, 'MyValue', 'my_value', '12345'));
-  return errs;
-}
+// Key and value checks are the shared ones of validation.ts (upstream's IsQualifiedName, IsValidLabelValue).
 
 /** Go's %#v for the bad values we report: a string quoted, a []string as `[]string{"a", "b"}`. */
 function goValue(v: string | readonly string[]): string {
