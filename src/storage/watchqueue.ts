@@ -25,7 +25,6 @@ export class WatchQueue implements Watch {
   private waiterReject: ((e: unknown) => void) | undefined;
   private error: unknown;
   private done = false;
-  private closedHookRun = false;
   /** Revision of the last batch handed to the consumer. */
   delivered: number;
 
@@ -113,10 +112,7 @@ export class WatchQueue implements Watch {
   private finish(): void {
     this.done = true;
     this.wakeRoomWaiters();
-    if (!this.closedHookRun) {
-      this.closedHookRun = true;
-      this.hooks.onClose?.();
-    }
+    this.hooks.onClose?.(); // finish runs once: every caller returns early when done
     if (this.waiter && this.items.length === 0) {
       const w = this.waiter;
       const r = this.waiterReject!;

@@ -149,7 +149,8 @@ export class SqliteBackend implements Backend {
   private readonly now: () => number;
   /** (time, revision) samples for age-based retention; oldest first. */
   private readonly samples: { at: number; revision: number }[] = [];
-  private compacting = false;
+  /** The running compaction, if any; compactions run one at a time. */
+  private compacting: Promise<void> | undefined;
   private readonly st: Record<string, Statement>;
 
   /** Opens (creating if needed) the store. Throws `CorruptStoreError` naming the file if it cannot be read. */
@@ -594,29 +595,34 @@ export class SqliteBackend implements Backend {
     if (revision > this.revision) throw new FutureRevisionError(revision, this.revision);
     if (revision <= this.compactRev) return;
     if (this.compacting) {
-      // One compaction at a time; a second caller waits for the running one, then continues from there.
-      while (this.compacting) await new Promise((r) => setTimeout(r, 5));
+      // A second caller waits for the running compaction, then continues from where it got to.
+      await this.compacting;
       return this.compact(revision);
     }
-    this.compacting = true;
+    this.compacting = this.compactTo(revision);
     try {
-      let done = this.compactRev;
-      while (done < revision && !this.closed) {
-        const chunkEnd = Math.min(revision, ((this.st.lastIdInChunk!.get(done, revision) as { id: number } | undefined)?.id ?? revision));
-        this.db.transaction(() => {
-          const ids = this.st.superseded!.all(done, chunkEnd) as { id: number }[];
-          for (const { id } of ids) this.st.deleteRow!.run(id);
-          this.st.deleteTombstones!.run(done, chunkEnd);
-          this.st.setMeta!.run('compact_rev', String(chunkEnd));
-        })();
-        done = chunkEnd;
-        this.compactRev = chunkEnd;
-        if (done < revision) await new Promise((r) => setImmediate(r));
-      }
-      this.reclaimSpace();
+      await this.compacting;
     } finally {
-      this.compacting = false;
+      this.compacting = undefined;
     }
+  }
+
+  /** Deletes superseded rows and tombstones up to `revision`, in chunks that yield to the event loop. */
+  private async compactTo(revision: number): Promise<void> {
+    let done = this.compactRev;
+    while (done < revision && !this.closed) {
+      const chunkEnd = Math.min(revision, ((this.st.lastIdInChunk!.get(done, revision) as { id: number } | undefined)?.id ?? revision));
+      this.db.transaction(() => {
+        const ids = this.st.superseded!.all(done, chunkEnd) as { id: number }[];
+        for (const { id } of ids) this.st.deleteRow!.run(id);
+        this.st.deleteTombstones!.run(done, chunkEnd);
+        this.st.setMeta!.run('compact_rev', String(chunkEnd));
+      })();
+      done = chunkEnd;
+      this.compactRev = chunkEnd;
+      if (done < revision) await new Promise((r) => setImmediate(r));
+    }
+    this.reclaimSpace();
   }
 
   /** Returns free pages to the file system when a quarter of the file is free (auto_vacuum=INCREMENTAL). */
