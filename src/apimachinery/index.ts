@@ -5,3 +5,5 @@ export * from './fields.js';
 export * from './quantity.js';
 export * from './patch.js';
 export * from './validation.js';
+export * from './patchschema.js';
+export * from './strategicpatch.js';

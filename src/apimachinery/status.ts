@@ -178,6 +178,23 @@ function formatValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (v === null || v === undefined) return 'null';
+  return goLiteral(v);
+}
+
+/** Go's `%#v` for the composite values field errors carry: `map[string]string{"a":"b"}`, `[]string{"x", "y"}`. */
+function goLiteral(v: unknown): string {
+  if (Array.isArray(v)) {
+    if (v.every((x) => typeof x === 'string')) return `[]string{${v.map((x) => JSON.stringify(x)).join(', ')}}`;
+    if (v.every((x) => typeof x === 'number' && Number.isInteger(x))) return `[]int32{${v.join(', ')}}`;
+    return JSON.stringify(v);
+  }
+  if (typeof v === 'object' && v !== null) {
+    const entries = Object.entries(v as Record<string, unknown>);
+    if (entries.every(([, x]) => typeof x === 'string')) {
+      entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `map[string]string{${entries.map(([k, x]) => `${JSON.stringify(k)}:${JSON.stringify(x)}`).join(', ')}}`;
+    }
+  }
   return JSON.stringify(v);
 }
 

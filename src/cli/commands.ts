@@ -1,6 +1,7 @@
 // The registry of CLI commands: name -> module. Each command parses its own flags.
 import { version } from './version.js';
 import { help } from './help.js';
+import { apiserver, server } from './apiserver.js';
 
 /** One CLI command. `run` resolves to the exit code: 0 clean, non-zero with a one-line reason on stderr. */
 export interface Command {
@@ -10,6 +11,8 @@ export interface Command {
 }
 
 export const commands: Record<string, Command> = {
+  server,
+  apiserver,
   version,
   help,
 };

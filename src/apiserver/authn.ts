@@ -1,0 +1,69 @@
+// The authentication seam: who is making a request. Issue 4 adds tokens and service accounts behind the same interface.
+import type { TLSSocket } from 'node:tls';
+import type { Req } from './http.js';
+
+/** An authenticated identity, as upstream's user.Info. */
+export interface UserInfo {
+  readonly name: string;
+  readonly uid?: string;
+  readonly groups: readonly string[];
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * Authenticates a request. Returns the user, `undefined` when this authenticator does not recognise the request
+ * (the next one is tried), or throws a StatusError (401) for credentials that are present but invalid.
+ */
+export interface Authenticator {
+  authenticate(req: Req): UserInfo | undefined | Promise<UserInfo | undefined>;
+}
+
+/**
+ * x509 client certificates verified by the TLS layer against the cluster CA (the server requests a certificate
+ * and checks it against the client CA; `socket.authorized` says it did): CN is the user name, O entries the groups.
+ */
+export const x509Authenticator: Authenticator = {
+  authenticate(req) {
+    const socket = req.socket as TLSSocket;
+    if (!socket || typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
+    const cert = socket.getPeerCertificate();
+    if (!cert || !cert.subject) return undefined;
+    const cn = cert.subject.CN;
+    const name = Array.isArray(cn) ? cn[0] : cn;
+    if (!name) return undefined;
+    const o = cert.subject.O;
+    const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+    return { name, groups: [...groups, 'system:authenticated'] };
+  },
+};
+
+/** Tries each authenticator in order; the first user found wins. */
+export async function authenticate(chain: readonly Authenticator[], req: Req): Promise<UserInfo | undefined> {
+  for (const a of chain) {
+    const u = await a.authenticate(req);
+    if (u) return u;
+  }
+  return undefined;
+}
+
+/** What an authorizer decides on. */
+export interface AuthorizationAttributes {
+  readonly user: UserInfo;
+  readonly verb: string;
+  readonly isResourceRequest: boolean;
+  readonly path: string;
+  readonly apiGroup: string;
+  readonly apiVersion: string;
+  readonly namespace: string;
+  readonly resource: string;
+  readonly subresource: string;
+  readonly name: string;
+}
+
+/** The authorization seam (RBAC and Node authorizers come with issue 4). */
+export interface Authorizer {
+  authorize(attrs: AuthorizationAttributes): Promise<{ allowed: boolean; reason?: string }> | { allowed: boolean; reason?: string };
+}
+
+/** Allows every authenticated request (until RBAC lands). */
+export const alwaysAllow: Authorizer = { authorize: () => ({ allowed: true }) };

@@ -1,0 +1,811 @@
+// The kube-apiserver: TLS (HTTP/2 and HTTP/1.1), authn -> authz -> admission -> validation -> registry, discovery, OpenAPI, health.
+import http2 from 'node:http2';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  StatusError,
+  field,
+  forbidden,
+  internalError,
+  invalid,
+  notFound,
+  timeout,
+  toStatusError,
+  unauthorized,
+  type PatchSchema,
+} from '../apimachinery/index.js';
+import {
+  AGGREGATED_DISCOVERY_V2_CONTENT_TYPE,
+  RESOURCES,
+  aggregatedDiscovery,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  applyDefaults,
+  canConvert,
+  convertObject,
+  lookupResource,
+  nameValidatorFor,
+  openApiV2,
+  openApiV2Protobuf,
+  openApiV3Body,
+  openApiV3Hash,
+  openApiV3Root,
+  patchSchemaFor,
+  unknownFields,
+  type ResourceInfo,
+} from '../api/index.js';
+import { openBackend, type Backend } from '../storage/index.js';
+import { ensureClusterPki, firstServiceIp, writeAdminKubeconfig, type ClusterPki } from '../pki/index.js';
+import { buildInfo } from '../version/index.js';
+import { parseRequestInfo, type RequestInfo } from './requestinfo.js';
+import { ResourceStore, nowTime, setNameValidator, type Obj } from './registry.js';
+import { defaultHooks } from './hooks.js';
+import { handleResource, splitApiVersion, type RequestContext } from './handlers.js';
+import { parseAccept, sendJson, sendStatus, type Req, type Res } from './http.js';
+import { alwaysAllow, authenticate, x509Authenticator, type Authenticator, type Authorizer, type UserInfo } from './authn.js';
+import { AllocationError, NodePortAllocator, ServiceIpAllocator, parsePortRange } from './allocator.js';
+
+/** Options of the apiserver; defaults in brackets. Flags of `kubets apiserver` map one to one. */
+export interface ApiServerOptions {
+  /** Data directory: PKI under `tls/`, the embedded store under `db/`, `admin.kubeconfig` [/var/lib/kubets]. */
+  dataDir: string;
+  /** HTTPS port; 0 picks a free one [6443]. */
+  httpsPort?: number;
+  /** Address to listen on [127.0.0.1]. */
+  bindAddress?: string;
+  /** `sqlite` (embedded) or `etcd` [sqlite]. */
+  storage?: 'sqlite' | 'etcd';
+  /** etcd client URLs for `storage: etcd`. */
+  etcdServers?: string[];
+  /** Key prefix inside etcd [/registry]. */
+  etcdPrefix?: string;
+  /** Service ClusterIP range [10.96.0.0/16]. */
+  serviceClusterIpRange?: string;
+  /** NodePort range [30000-32767]. */
+  serviceNodePortRange?: string;
+  /** Non-watch requests that take longer fail with 504 [60000 ms]. */
+  requestTimeoutMs?: number;
+  /** Use this store instead of opening one (tests). */
+  backend?: Backend;
+  /** Extra authenticators tried after x509 (issue 4). */
+  authenticators?: Authenticator[];
+  /** Authorizer [allow all authenticated]. */
+  authorizer?: Authorizer;
+  /** Log lines go here [stderr]. */
+  log?: (line: string) => void;
+}
+
+/** One admission request. */
+export interface AdmissionAttributes {
+  operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+  ctx: RequestContext;
+  obj: Obj;
+  old?: Obj;
+  dryRun: boolean;
+}
+
+/** An admission plugin: `admit` may mutate `attrs.obj`, `validate` may only refuse; both throw StatusError to refuse. */
+export interface AdmissionPlugin {
+  readonly name: string;
+  admit?(attrs: AdmissionAttributes): Promise<void> | void;
+  validate?(attrs: AdmissionAttributes): Promise<void> | void;
+}
+
+/** Namespaces that exist from the start and cannot be deleted. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * A running apiserver. `start()` opens the store, ensures PKI, bootstraps system objects and listens;
+ * `stop()` stops accepting, lets in-flight writes finish (up to 10 s), ends watches, closes the store.
+ */
+export class ApiServer {
+  readonly opts: Required<Omit<ApiServerOptions, 'backend' | 'etcdServers' | 'etcdPrefix' | 'authenticators' | 'authorizer' | 'log'>> & ApiServerOptions;
+  backend!: Backend;
+  pki!: ClusterPki;
+  private server: http2.Http2SecureServer | undefined;
+  private readonly stores = new Map<string, ResourceStore>();
+  private readonly watches = new Set<() => void>();
+  private inflight = 0;
+  private inflightDone: (() => void) | undefined;
+  private ready = false;
+  private stopping = false;
+  serviceIps!: ServiceIpAllocator;
+  nodePorts!: NodePortAllocator;
+  port = 0;
+  readonly admission: AdmissionPlugin[] = [];
+  private readonly authenticators: Authenticator[];
+  private readonly authorizer: Authorizer;
+  private readonly log: (line: string) => void;
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly sockets = new Set<import('node:net').Socket>();
+
+  /** Scheme hooks the handlers call. */
+  readonly hooks = {
+    applyDefaults: (info: ResourceInfo, obj: Obj) => applyDefaults(info.storage!.group, info.storage!.kind, obj),
+    unknownFields: (group: string, version: string, kind: string, obj: Obj): string[] => {
+      try {
+        return unknownFields(group, version, kind, obj);
+      } catch {
+        return [];
+      }
+    },
+    patchSchema: (group: string, version: string, kind: string): PatchSchema | undefined => patchSchemaFor(group, version, kind),
+  };
+
+  constructor(opts: ApiServerOptions) {
+    this.opts = {
+      httpsPort: 6443,
+      bindAddress: '127.0.0.1',
+      storage: 'sqlite',
+      serviceClusterIpRange: '10.96.0.0/16',
+      serviceNodePortRange: '30000-32767',
+      requestTimeoutMs: 60_000,
+      ...opts,
+    };
+    this.authenticators = [x509Authenticator, ...(opts.authenticators ?? [])];
+    this.authorizer = opts.authorizer ?? alwaysAllow;
+    this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
+    this.admission.push(namespaceLifecycle(this));
+    setNameValidator((g, k) => nameValidatorFor(g, k));
+  }
+
+  /** The URL clients use. */
+  get url(): string {
+    const host = this.opts.bindAddress === '0.0.0.0' || this.opts.bindAddress === '::' ? '127.0.0.1' : this.opts.bindAddress;
+    return `https://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+  }
+
+  /** Opens the store, ensures the PKI, bootstraps and listens. Resolves once the API answers. */
+  async start(): Promise<void> {
+    parsePortRange(this.opts.serviceNodePortRange);
+    firstServiceIp(this.opts.serviceClusterIpRange);
+    this.pki = await ensureClusterPki(this.opts.dataDir, { serviceClusterIpRange: this.opts.serviceClusterIpRange });
+    this.backend =
+      this.opts.backend ??
+      (await openBackend({
+        storage: this.opts.storage,
+        dataDir: this.opts.dataDir,
+        ...(this.opts.etcdServers ? { etcdServers: this.opts.etcdServers } : {}),
+        ...(this.opts.etcdPrefix ? { etcdPrefix: this.opts.etcdPrefix } : {}),
+      }));
+    this.serviceIps = new ServiceIpAllocator(this.backend, this.opts.serviceClusterIpRange.split(',')[0]!.trim());
+    const pr = parsePortRange(this.opts.serviceNodePortRange);
+    this.nodePorts = new NodePortAllocator(this.backend, pr.base, pr.size);
+    for (const info of RESOURCES) {
+      if (!info.storage) continue;
+      const st = new ResourceStore(this.backend, info, defaultHooks);
+      // Resources sharing storage (core and events.k8s.io events) share one watch cache.
+      const shared = [...this.stores.values()].find((s) => s.prefix === st.prefix);
+      if (shared) (st as { cache: unknown }).cache = shared.cache;
+      this.stores.set(`${info.group}/${info.resource}`, st);
+    }
+    await this.listen();
+    await this.bootstrap();
+    this.ready = true;
+  }
+
+  private listen(): Promise<void> {
+    const server = http2.createSecureServer(
+      {
+        allowHTTP1: true,
+        cert: this.pki.serving.certPem,
+        key: this.pki.serving.keyPem,
+        ca: this.pki.clientCa.certPem,
+        requestCert: true,
+        rejectUnauthorized: false,
+        settings: { maxConcurrentStreams: 1000 },
+      },
+      (req, res) => void this.handle(req, res),
+    );
+    server.on('session', (s) => {
+      this.sessions.add(s);
+      s.on('close', () => this.sessions.delete(s));
+    });
+    server.on('secureConnection', (sock) => {
+      this.sockets.add(sock);
+      sock.on('close', () => this.sockets.delete(sock));
+    });
+    server.on('tlsClientError', () => {});
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.httpsPort, this.opts.bindAddress, () => {
+        server.off('error', reject);
+        const a = server.address();
+        this.port = typeof a === 'object' && a ? a.port : this.opts.httpsPort;
+        resolve();
+      });
+    });
+  }
+
+  /** The store of `group/resource`; throws if not served. */
+  store(group: string, resource: string): ResourceStore {
+    const s = this.stores.get(`${group}/${resource}`);
+    if (!s) throw new Error(`no store for ${group}/${resource}`);
+    return s;
+  }
+
+  async currentRevision(): Promise<number> {
+    return this.backend.currentRevision();
+  }
+
+  async storageHealthy(): Promise<boolean> {
+    try {
+      await Promise.race([this.backend.currentRevision(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000))]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  trackWatch(end: () => void): void {
+    this.watches.add(end);
+  }
+
+  untrackWatch(end: () => void): void {
+    this.watches.delete(end);
+  }
+
+  // ------------------------------------------------------------------------------------------ conversion
+
+  /** The stored object in the client's apiVersion (a copy when it changes; the cached object otherwise). */
+  toExternal(obj: Obj, apiVersion: string, info: ResourceInfo): Obj {
+    const storageVersion = info.storage!.group ? `${info.storage!.group}/${info.storage!.version}` : info.storage!.version;
+    const kind = info.kind;
+    if (apiVersion === storageVersion && obj.kind === kind && obj.apiVersion === apiVersion) return obj;
+    if (apiVersion !== storageVersion && canConvert(storageVersion, apiVersion, info.storage!.kind)) {
+      return convertObject({ ...obj, apiVersion: storageVersion }, storageVersion, apiVersion);
+    }
+    return { ...obj, apiVersion, kind };
+  }
+
+  /** A client object in the storage version. */
+  toInternal(obj: Obj, apiVersion: string, info: ResourceInfo): Obj {
+    const storageVersion = info.storage!.group ? `${info.storage!.group}/${info.storage!.version}` : info.storage!.version;
+    if (apiVersion !== storageVersion && canConvert(apiVersion, storageVersion, info.kind)) {
+      return convertObject({ ...obj, apiVersion }, apiVersion, storageVersion);
+    }
+    return { ...obj, apiVersion: storageVersion, kind: info.storage!.kind };
+  }
+
+  // ------------------------------------------------------------------------------------------ admission
+
+  async admit(attrs: AdmissionAttributes): Promise<void> {
+    for (const p of this.admission) if (p.admit) await p.admit(attrs);
+    for (const p of this.admission) if (p.validate) await p.validate(attrs);
+  }
+
+  // ------------------------------------------------------------------------------------------ services: IPs and node ports
+
+  private isService(info: ResourceInfo): boolean {
+    return info.group === '' && info.resource === 'services';
+  }
+
+  /** Copies allocated ClusterIPs and node ports from `old` when an update leaves them out (upstream patchAllocatedValues). */
+  preserveAllocated(info: ResourceInfo, obj: Obj, old: Obj): void {
+    if (!this.isService(info)) return;
+    const spec = (obj.spec ??= {});
+    const os = old.spec ?? {};
+    if (spec.type !== 'ExternalName' && os.type !== 'ExternalName') {
+      if (!spec.clusterIP && os.clusterIP) spec.clusterIP = os.clusterIP;
+      if ((!spec.clusterIPs || spec.clusterIPs.length === 0) && os.clusterIPs) spec.clusterIPs = [...os.clusterIPs];
+      if (spec.clusterIPs?.[0] === undefined && spec.clusterIP) spec.clusterIPs = [spec.clusterIP];
+    }
+    if (needsNodePorts(spec) && needsNodePorts(os)) {
+      for (const p of spec.ports ?? []) {
+        if (p.nodePort) continue;
+        const match = (os.ports ?? []).find((q: Obj) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+        if (match?.nodePort) p.nodePort = match.nodePort;
+      }
+    }
+    if (!spec.healthCheckNodePort && os.healthCheckNodePort && spec.externalTrafficPolicy === 'Local') spec.healthCheckNodePort = os.healthCheckNodePort;
+  }
+
+  /** Allocates a new service's ClusterIP and node ports (checks only, for dry runs). */
+  async beforeCreate(info: ResourceInfo, obj: Obj, dryRun: boolean): Promise<Obj> {
+    if (!this.isService(info)) return obj;
+    const spec = (obj.spec ??= {});
+    const taken: Array<() => Promise<void>> = [];
+    try {
+      if (spec.type !== 'ExternalName' && spec.clusterIP !== 'None') {
+        const requested: string | undefined = spec.clusterIPs?.[0] ?? spec.clusterIP;
+        if (requested) {
+          await this.takeIp(requested, dryRun);
+          taken.push(() => this.serviceIps.release(requested));
+        } else if (!dryRun) {
+          const ip = await this.serviceIps.allocateNext().catch((e) => {
+            throw allocFailure(e, 'spec.clusterIPs', [], '');
+          });
+          spec.clusterIP = ip;
+          spec.clusterIPs = [ip];
+          taken.push(() => this.serviceIps.release(ip));
+        }
+      }
+      if (needsNodePorts(spec)) await this.takeNodePorts(spec, [], dryRun, taken);
+      return obj;
+    } catch (err) {
+      if (!dryRun) for (const t of taken) await t().catch(() => {});
+      throw err;
+    }
+  }
+
+  private async takeIp(ip: string, dryRun: boolean): Promise<void> {
+    const range = this.serviceIps.cidr;
+    const fail = (msg: string) =>
+      invalid({ group: '', kind: 'Service' }, '', [field.invalid('spec.clusterIPs', [ip], `failed to allocate IP ${ip}: ${msg}`)]);
+    if (this.serviceIps.offset(ip) === undefined) throw fail(`provided IP is not in the valid range. The range of valid IPs is ${range}`);
+    if (dryRun) {
+      if (await this.serviceIps.alloc.has(this.serviceIps.offset(ip)!)) throw fail('provided IP is already allocated');
+      return;
+    }
+    try {
+      await this.serviceIps.allocate(ip);
+    } catch (e) {
+      if (e instanceof AllocationError && e.reason === 'taken') throw fail('provided IP is already allocated');
+      throw e;
+    }
+  }
+
+  private async takeNodePorts(spec: Obj, keep: number[], dryRun: boolean, taken: Array<() => Promise<void>>): Promise<void> {
+    const ports: Obj[] = spec.ports ?? [];
+    const range = `${this.nodePorts.base}-${this.nodePorts.base + this.nodePorts.size - 1}`;
+    const seen = new Set<number>();
+    for (let i = 0; i < ports.length; i++) {
+      const p = ports[i]!;
+      if (p.nodePort) {
+        if (keep.includes(p.nodePort) || seen.has(p.nodePort)) {
+          seen.add(p.nodePort);
+          continue;
+        }
+        const fail = (msg: string) => invalid({ group: '', kind: 'Service' }, '', [field.invalid(`spec.ports[${i}].nodePort`, p.nodePort, msg)]);
+        if (!this.nodePorts.inRange(p.nodePort)) throw fail(`provided port is not in the valid range. The range of valid ports is ${range}`);
+        if (dryRun) {
+          if (await this.nodePorts.alloc.has(p.nodePort - this.nodePorts.base)) throw fail('provided port is already allocated');
+        } else {
+          try {
+            await this.nodePorts.allocate(p.nodePort);
+          } catch (e) {
+            if (e instanceof AllocationError && e.reason === 'taken') throw fail('provided port is already allocated');
+            throw e;
+          }
+          const port = p.nodePort;
+          taken.push(() => this.nodePorts.release(port));
+        }
+        seen.add(p.nodePort);
+      } else if (!dryRun) {
+        const port = await this.nodePorts.allocateNext().catch((e) => {
+          throw allocFailure(e, `spec.ports[${i}].nodePort`, 0, range);
+        });
+        p.nodePort = port;
+        seen.add(port);
+        taken.push(() => this.nodePorts.release(port));
+      }
+    }
+  }
+
+  /** Allocation changes of a service update (type changes, new ports); releases what the update drops. */
+  async beforeUpdate(info: ResourceInfo, obj: Obj, old: Obj, dryRun: boolean): Promise<Obj> {
+    if (!this.isService(info)) return obj;
+    const spec = (obj.spec ??= {});
+    const os = old.spec ?? {};
+    const taken: Array<() => Promise<void>> = [];
+    try {
+      const oldIp: string | undefined = os.type !== 'ExternalName' && os.clusterIP !== 'None' ? os.clusterIP : undefined;
+      if (spec.type === 'ExternalName') {
+        delete spec.clusterIP;
+        delete spec.clusterIPs;
+      } else if (!oldIp && spec.clusterIP !== 'None') {
+        const requested: string | undefined = spec.clusterIPs?.[0] ?? spec.clusterIP;
+        if (requested) {
+          await this.takeIp(requested, dryRun);
+          taken.push(() => this.serviceIps.release(requested));
+        } else if (!dryRun) {
+          const ip = await this.serviceIps.allocateNext();
+          spec.clusterIP = ip;
+          spec.clusterIPs = [ip];
+          taken.push(() => this.serviceIps.release(ip));
+        }
+      }
+      const oldPorts: number[] = needsNodePorts(os) ? (os.ports ?? []).map((p: Obj) => p.nodePort).filter(Boolean) : [];
+      if (needsNodePorts(spec)) await this.takeNodePorts(spec, oldPorts, dryRun, taken);
+      else for (const p of spec.ports ?? []) delete p.nodePort;
+      if (!dryRun) {
+        const nowPorts = new Set<number>(needsNodePorts(spec) ? (spec.ports ?? []).map((p: Obj) => p.nodePort) : []);
+        for (const p of oldPorts) if (!nowPorts.has(p)) await this.nodePorts.release(p);
+        if (oldIp && spec.type === 'ExternalName') await this.serviceIps.release(oldIp);
+      }
+      return obj;
+    } catch (err) {
+      if (!dryRun) for (const t of taken) await t().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Frees what a deleted object held. */
+  async afterDelete(info: ResourceInfo, obj: Obj, dryRun: boolean): Promise<void> {
+    if (dryRun || !this.isService(info)) return;
+    await this.releaseService(obj);
+  }
+
+  /** Frees what a create that failed after allocation took. */
+  async afterFailedCreate(info: ResourceInfo, obj: Obj, dryRun: boolean): Promise<void> {
+    if (dryRun || !this.isService(info)) return;
+    await this.releaseService(obj);
+  }
+
+  private async releaseService(obj: Obj): Promise<void> {
+    const spec = obj.spec ?? {};
+    for (const ip of spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])) if (ip && ip !== 'None') await this.serviceIps.release(ip).catch(() => {});
+    if (needsNodePorts(spec)) for (const p of spec.ports ?? []) if (p.nodePort) await this.nodePorts.release(p.nodePort).catch(() => {});
+    if (spec.healthCheckNodePort) await this.nodePorts.release(spec.healthCheckNodePort).catch(() => {});
+  }
+
+  // ------------------------------------------------------------------------------------------ bootstrap
+
+  /** System namespaces and the `kubernetes` service with its endpoints. Idempotent. */
+  private async bootstrap(): Promise<void> {
+    const ns = this.store('', 'namespaces');
+    for (const name of SYSTEM_NAMESPACES) {
+      await ns.update('', name, (cur) => {
+        if (cur) return cur;
+        const obj: Obj = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+        ns.prepareCreate(obj);
+        this.hooks.applyDefaults(ns.info, obj);
+        return obj;
+      });
+    }
+    const ip = firstServiceIp(this.opts.serviceClusterIpRange.split(',')[0]!.trim());
+    const svcs = this.store('', 'services');
+    await svcs.update('default', 'kubernetes', async (cur) => {
+      if (cur) return cur;
+      const obj: Obj = {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+        spec: { type: 'ClusterIP', clusterIP: ip, clusterIPs: [ip], ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: this.port }], sessionAffinity: 'None' },
+      };
+      svcs.prepareCreate(obj);
+      this.hooks.applyDefaults(svcs.info, obj);
+      if (!(await this.serviceIps.alloc.has(this.serviceIps.offset(ip)!))) await this.serviceIps.allocate(ip).catch(() => {});
+      return obj;
+    });
+    const address = this.advertiseAddress();
+    const eps = this.store('', 'endpoints');
+    await eps.update('default', 'kubernetes', (cur) => {
+      const obj: Obj = cur ?? { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } } };
+      if (!cur) eps.prepareCreate(obj);
+      obj.subsets = [{ addresses: [{ ip: address }], ports: [{ name: 'https', port: this.port, protocol: 'TCP' }] }];
+      return obj;
+    });
+    const slices = this.store('discovery.k8s.io', 'endpointslices');
+    await slices.update('default', 'kubernetes', (cur) => {
+      const obj: Obj = cur ?? {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslicemirroring-controller.k8s.io' } },
+      };
+      if (!cur) slices.prepareCreate(obj);
+      obj.addressType = address.includes(':') ? 'IPv6' : 'IPv4';
+      obj.endpoints = [{ addresses: [address], conditions: { ready: true } }];
+      obj.ports = [{ name: 'https', port: this.port, protocol: 'TCP' }];
+      return obj;
+    });
+  }
+
+  private advertiseAddress(): string {
+    const b = this.opts.bindAddress;
+    if (b !== '0.0.0.0' && b !== '::') return b;
+    for (const addrs of Object.values(os.networkInterfaces())) for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+    return '127.0.0.1';
+  }
+
+  // ------------------------------------------------------------------------------------------ requests
+
+  private async handle(req: Req, res: Res): Promise<void> {
+    if (this.stopping) {
+      res.writeHead(503, { 'Content-Type': 'text/plain', Connection: 'close' });
+      res.end('apiserver is shutting down\n');
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'https://x');
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    const isWatch = info.verb === 'watch';
+    const isLong = isWatch || url.pathname.endsWith('/log') || url.pathname.endsWith('/exec');
+    if (!isLong) this.inflight++;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const work = this.route(req, res, url, info);
+      if (isLong) await work;
+      else {
+        await Promise.race([
+          work,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(timeout('request did not complete within the allotted timeout', 0)), this.opts.requestTimeoutMs);
+          }),
+        ]);
+      }
+    } catch (err) {
+      const se = err instanceof StatusError ? err : toStatusError(err);
+      if (se.code >= 500 && !(err instanceof StatusError)) this.log(`apiserver: ${req.method} ${url.pathname}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      if (!res.headersSent) sendStatus(res, se);
+      else {
+        try {
+          res.end();
+        } catch {
+          /* gone */
+        }
+      }
+    } finally {
+      if (timer) clearTimeout(timer);
+      if (!isLong) {
+        this.inflight--;
+        if (this.inflight === 0) this.inflightDone?.();
+      }
+    }
+  }
+
+  private async route(req: Req, res: Res, url: URL, info: RequestInfo): Promise<void> {
+    const p = url.pathname;
+    // Health endpoints answer without credentials (upstream allows anonymous on exactly these).
+    if (p === '/healthz' || p === '/livez' || p === '/readyz' || p.startsWith('/healthz/') || p.startsWith('/livez/') || p.startsWith('/readyz/')) {
+      return this.health(res, p, url.searchParams);
+    }
+    const user = await authenticate(this.authenticators, req);
+    if (!user) throw unauthorized();
+    const authz = await this.authorizer.authorize({
+      user,
+      verb: info.verb,
+      isResourceRequest: info.isResourceRequest,
+      path: p,
+      apiGroup: info.apiGroup,
+      apiVersion: info.apiVersion,
+      namespace: info.namespace,
+      resource: info.resource,
+      subresource: info.subresource,
+      name: info.name,
+    });
+    if (!authz.allowed) {
+      throw forbidden({ group: info.apiGroup, resource: info.resource }, info.name, authz.reason ?? 'access denied');
+    }
+    if (info.isResourceRequest) return this.resourceRequest(req, res, url, info, user);
+    return this.nonResource(req, res, p, url);
+  }
+
+  private async resourceRequest(req: Req, res: Res, url: URL, info: RequestInfo, user: UserInfo): Promise<void> {
+    const resource = lookupResource(info.apiGroup, info.apiVersion, info.resource);
+    if (!resource) {
+      throw new StatusError({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'the server could not find the requested resource',
+        reason: 'NotFound',
+        details: {},
+        code: 404,
+      });
+    }
+    const apiVersion = info.apiGroup ? `${info.apiGroup}/${info.apiVersion}` : info.apiVersion;
+    let store: ResourceStore | undefined;
+    if (resource.storage) store = this.store(resource.group, resource.resource);
+    else if (resource.resource === 'bindings') store = this.store('', 'pods');
+    const ctx: RequestContext = {
+      req,
+      res,
+      info: resource.namespaced ? info : { ...info, namespace: '' },
+      query: url.searchParams,
+      user,
+      resource,
+      store: store ?? this.store('', 'namespaces'),
+      apiVersion,
+      warnings: [],
+    };
+    if (resource.namespaced && !info.namespace && info.verb !== 'list' && info.verb !== 'watch' && info.verb !== 'deletecollection') {
+      if (!(info.verb === 'create' && resource.resource === 'bindings')) {
+        throw notFound({ group: resource.group, resource: resource.resource }, info.name);
+      }
+    }
+    await handleResource(this, ctx);
+  }
+
+  private async nonResource(req: Req, res: Res, p: string, url: URL): Promise<void> {
+    const accept = req.headers.accept;
+    const path0 = p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+    if (path0 === '/version') return sendJson(res, 200, versionInfo());
+    if (path0 === '/api' || path0 === '/apis') {
+      const agg = aggregatedWanted(accept);
+      if (agg) {
+        const body = aggregatedDiscovery(path0 as '/api' | '/apis') as Obj;
+        body.apiVersion = `apidiscovery.k8s.io/${agg}`;
+        return sendJson(res, 200, body, 'json', {
+          'Content-Type': agg === 'v2' ? AGGREGATED_DISCOVERY_V2_CONTENT_TYPE : 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList',
+          Vary: 'Accept',
+        });
+      }
+      if (path0 === '/api') return sendJson(res, 200, apiVersions(`${this.advertiseAddress()}:${this.port}`), 'json', { Vary: 'Accept' });
+      return sendJson(res, 200, apiGroupList(), 'json', { Vary: 'Accept' });
+    }
+    const m = /^\/apis\/([^/]+)$/.exec(path0);
+    if (m) {
+      const g = apiGroup(m[1]!);
+      if (g) return sendJson(res, 200, g);
+    }
+    const rl = /^\/api\/([^/]+)$/.exec(path0) ?? /^\/apis\/([^/]+)\/([^/]+)$/.exec(path0);
+    if (rl) {
+      const list = path0.startsWith('/api/') ? apiResourceList('', rl[1]!) : apiResourceList(rl[1]!, rl[2]!);
+      if (list) return sendJson(res, 200, list);
+    }
+    if (path0 === '/openapi/v2') {
+      const wantsPb = parseAccept(accept).some((r) => r.type.includes('protobuf'));
+      const wantsJson = !accept || parseAccept(accept).some((r) => r.type === 'application/json' || r.type === '*/*');
+      if (wantsPb && !parseAccept(accept)[0]?.type.includes('json')) {
+        const body = openApiV2Protobuf();
+        res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': String(body.length) });
+        res.end(body);
+        return;
+      }
+      if (wantsJson || !accept) return sendJson(res, 200, openApiV2());
+    }
+    if (path0 === '/openapi/v3') return sendJson(res, 200, openApiV3Root());
+    if (path0.startsWith('/openapi/v3/')) {
+      const docPath = path0.slice('/openapi/v3/'.length);
+      const body = openApiV3Body(docPath);
+      const hash = openApiV3Hash(docPath);
+      if (body !== undefined && hash !== undefined) {
+        const asked = url.searchParams.get('hash');
+        if (asked && asked !== hash) {
+          res.writeHead(301, { Location: `/openapi/v3/${docPath}?hash=${hash}`, 'Cache-Control': 'no-cache, private' });
+          res.end();
+          return;
+        }
+        const buf = Buffer.from(body);
+        res.writeHead(200, {
+          'Content-Type': 'application/json',
+          'Content-Length': String(buf.length),
+          Etag: `"${hash}"`,
+          'Cache-Control': asked ? 'public, immutable' : 'no-cache, private',
+        });
+        res.end(buf);
+        return;
+      }
+    }
+    if (path0 === '/') {
+      return sendJson(res, 200, { paths: ['/api', '/api/v1', '/apis', ...[...new Set(RESOURCES.filter((r) => r.group).flatMap((r) => [`/apis/${r.group}`, ...r.versions.map((v) => `/apis/${r.group}/${v}`)]))], '/healthz', '/livez', '/openapi/v2', '/openapi/v3', '/readyz', '/version'] });
+    }
+    throw new StatusError({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'the server could not find the requested resource',
+      reason: 'NotFound',
+      details: {},
+      code: 404,
+    });
+  }
+
+  private async health(res: Res, p: string, q: URLSearchParams): Promise<void> {
+    const base = p.split('/')[1]!;
+    const storageOk = await this.storageHealthy();
+    const checks: Array<[string, boolean]> = [
+      ['ping', true],
+      ['log', true],
+      ['etcd', storageOk],
+      ['poststarthook/start-apiextensions-informers', true],
+      ['poststarthook/bootstrap-system-objects', this.ready],
+    ];
+    if (base === 'readyz') checks.push(['shutdown', !this.stopping], ['informer-sync', this.ready]);
+    const sub = p.split('/').slice(2).join('/');
+    const selected = sub ? checks.filter(([n]) => n === sub) : checks;
+    if (sub && selected.length === 0) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('404 page not found\n');
+      return;
+    }
+    const ok = selected.every(([, v]) => v);
+    const verbose = q.has('verbose') || !ok;
+    let text: string;
+    if (!verbose) text = 'ok';
+    else {
+      text = selected.map(([n, v]) => `[${v ? '+' : '-'}]${n} ${v ? 'ok' : 'failed: reason withheld'}`).join('\n') + '\n';
+      text += ok ? `${base} check passed\n` : `${base} check failed\n`;
+    }
+    res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache, private' });
+    res.end(text);
+  }
+
+  /** Writes `DIR/admin.kubeconfig` pointing at this server; returns its path. */
+  async writeAdminKubeconfig(): Promise<string> {
+    const file = path.join(this.opts.dataDir, 'admin.kubeconfig');
+    await writeAdminKubeconfig(file, this.pki, this.url);
+    return file;
+  }
+
+  /** Graceful stop: refuse new requests, let in-flight ones finish (10 s cap), end watches, close caches and the store. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.ready = false;
+    for (const end of [...this.watches]) end();
+    if (this.inflight > 0) {
+      await Promise.race([new Promise<void>((r) => (this.inflightDone = r)), new Promise((r) => setTimeout(r, 10_000))]);
+    }
+    const closed = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    for (const s of this.sessions) s.close();
+    for (const sock of this.sockets) sock.destroy();
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+    const caches = new Set([...this.stores.values()].map((s) => s.cache));
+    for (const c of caches) c.close();
+    if (!this.opts.backend) await this.backend?.close();
+  }
+}
+
+function needsNodePorts(spec: Obj): boolean {
+  return spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
+}
+
+function allocFailure(e: unknown, path: string, value: unknown, range: string): StatusError {
+  if (e instanceof AllocationError && e.reason === 'full') {
+    return internalError(new Error(range ? `failed to allocate a nodePort: range is full` : 'failed to allocate a serviceIP: range is full'));
+  }
+  if (e instanceof StatusError) return e;
+  return invalid({ group: '', kind: 'Service' }, '', [field.invalid(path, value, String(e))]);
+}
+
+/** `v2`, `v2beta1` or undefined: which aggregated discovery form the Accept header asks for first. */
+function aggregatedWanted(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
+  for (const r of parseAccept(accept)) {
+    if (r.params['as'] === 'APIGroupDiscoveryList' && r.params['g'] === 'apidiscovery.k8s.io') {
+      if (r.params['v'] === 'v2') return 'v2';
+      if (r.params['v'] === 'v2beta1') return 'v2beta1';
+    }
+    if (!r.params['as'] && (r.type === 'application/json' || r.type === '*/*')) return undefined;
+  }
+  return undefined;
+}
+
+function versionInfo(): Obj {
+  const b = buildInfo();
+  return {
+    major: b.major,
+    minor: b.minor,
+    gitVersion: `${b.gitVersion}+kubets`,
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2026-01-01T00:00:00Z',
+    goVersion: `node${process.version}`,
+    compiler: 'tsc',
+    platform: b.platform,
+  };
+}
+
+/** NamespaceLifecycle: no content in missing or terminating namespaces; system namespaces cannot be deleted. */
+function namespaceLifecycle(server: ApiServer): AdmissionPlugin {
+  return {
+    name: 'NamespaceLifecycle',
+    async validate(a) {
+      const info = a.ctx.resource;
+      if (info.group === '' && info.resource === 'namespaces') {
+        if (a.operation === 'DELETE' && SYSTEM_NAMESPACES.includes(a.ctx.info.name)) {
+          throw forbidden({ group: '', resource: 'namespaces' }, a.ctx.info.name, 'this namespace may not be deleted');
+        }
+        return;
+      }
+      if (!info.namespaced || a.operation !== 'CREATE') return;
+      const nsName = a.ctx.info.namespace;
+      const ns = server.store('', 'namespaces');
+      let obj: Obj | undefined = ns.cache.get(ns.key('', nsName))?.obj;
+      if (!obj) obj = await ns.get('', nsName).catch(() => undefined);
+      if (!obj) throw notFound({ group: '', resource: 'namespaces' }, nsName);
+      if (obj.metadata?.deletionTimestamp || obj.status?.phase === 'Terminating') {
+        const e = forbidden({ group: info.group, resource: info.resource }, a.obj.metadata?.name ?? '', `unable to create new content in namespace ${nsName} because it is being terminated`);
+        e.status.details = { ...(e.status.details ?? {}), causes: [{ reason: 'NamespaceTerminating', message: `namespace ${nsName} is being terminated`, field: 'metadata.namespace' }] } as any;
+        throw e;
+      }
+    },
+  };
+}
+
+export { nowTime, splitApiVersion };
