@@ -465,6 +465,8 @@ async function readObject(server: ApiServer, ctx: RequestContext, params: WriteP
   checkTypeMeta(obj, ctx.apiVersion, expectKind);
   obj.apiVersion ??= ctx.apiVersion;
   obj.kind ??= expectKind;
+  const [g, v] = splitApiVersion(ctx.apiVersion);
+  server.hooks.checkTypes(g, v, expectKind, obj);
   fieldValidation(server, ctx, params, obj, duplicates);
   return obj;
 }
@@ -647,6 +649,7 @@ async function handlePatch(server: ApiServer, ctx: RequestContext, subresource: 
         /* a json patch that touched resourceVersion pins it */
       } else delete out.metadata.resourceVersion;
       if (out.apiVersion !== ctx.apiVersion || out.kind !== ctx.resource.kind) checkTypeMeta(out, ctx.apiVersion, ctx.resource.kind);
+      server.hooks.checkTypes(group, version, ctx.resource.kind, out);
       if (params.fieldValidation !== 'Ignore') {
         const unknown = server.hooks.unknownFields(group, version, ctx.resource.kind, out);
         if (unknown.length > 0) {

@@ -81,6 +81,7 @@ function safe(f: () => FieldError[]): FieldError[] {
   try {
     return f();
   } catch (err) {
-    return [{ type: 'FieldValueInvalid', field: '', value: undefined, detail: `internal validation error: ${String(err)}` }];
+    process.stderr.write(`kubets: validation hook failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    return [{ type: "FieldValueInvalid", field: "", value: undefined, detail: `internal validation error: ${String(err)}` }];
   }
 }

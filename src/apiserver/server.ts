@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   StatusError,
+  badRequest,
   field,
   forbidden,
   internalError,
@@ -34,6 +35,7 @@ import {
   openApiV3Root,
   patchSchemaFor,
   unknownFields,
+  typeMismatch,
   type ResourceInfo,
 } from '../api/index.js';
 import { openBackend, type Backend } from '../storage/index.js';
@@ -132,6 +134,13 @@ export class ApiServer {
       }
     },
     patchSchema: (group: string, version: string, kind: string): PatchSchema | undefined => patchSchemaFor(group, version, kind),
+    /** 400 when a value has the wrong JSON type for its field, in the words of Go's json decoder. */
+    checkTypes: (group: string, version: string, kind: string, obj: Obj): void => {
+      const m = typeMismatch(group, version, kind, obj);
+      if (!m) return;
+      const got = m.got === 'bool' ? 'bool' : m.got === 'object' ? 'object' : m.got;
+      throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: json: cannot unmarshal ${got} into Go struct field ${m.path} of type ${m.want}`);
+    },
   };
 
   constructor(opts: ApiServerOptions) {

@@ -127,3 +127,104 @@ export function unknownFields(group: string, version: string, kind: string, obj:
   walk({ $ref: name }, obj, '', out);
   return out;
 }
+
+/** A JSON value whose type does not fit the schema (what Go's json decoder refuses to unmarshal). */
+export interface TypeMismatch {
+  /** Dotted path, e.g. `spec.template.metadata.labels.app`. */
+  readonly path: string;
+  /** The Go-ish type the schema wants: `string`, `int32`, `int64`, `float64`, `bool`, `[]T`, `struct`, `map`. */
+  readonly want: string;
+  /** The JSON type found: `string`, `number`, `bool`, `array`, `object`. */
+  readonly got: string;
+}
+
+function jsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v;
+}
+
+function wantOf(r: Schema): string | undefined {
+  if (r.format === 'int-or-string') return undefined;
+  switch (r.type) {
+    case 'string':
+      return r.format === 'byte' ? 'string' : 'string';
+    case 'integer':
+      return r.format === 'int64' ? 'int64' : 'int32';
+    case 'number':
+      return 'float64';
+    case 'boolean':
+      return 'bool';
+    case 'array':
+      return 'array';
+    case 'object':
+      return r.additionalProperties !== undefined ? 'map' : 'struct';
+    default:
+      return isStruct(r) ? 'struct' : undefined;
+  }
+}
+
+function fits(want: string, v: unknown): boolean {
+  switch (want) {
+    case 'string':
+      return typeof v === 'string';
+    case 'int32':
+    case 'int64':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'float64':
+      return typeof v === 'number';
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'array':
+      return Array.isArray(v);
+    default:
+      return isPlainObject(v);
+  }
+}
+
+function typeWalk(s: Schema, value: unknown, path: string): TypeMismatch | undefined {
+  if (value === null || value === undefined) return undefined;
+  // Quantities decode from numbers as well as strings.
+  if (s.$ref === 'io.k8s.apimachinery.pkg.api.resource.Quantity' && typeof value === 'number') return undefined;
+  const r = resolve(s);
+  if (preservesUnknown(r)) return undefined;
+  const want = wantOf(r);
+  if (want === undefined) {
+    if (r.format === 'int-or-string' && typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) {
+      return { path, want: 'intstr.IntOrString', got: jsonType(value) };
+    }
+    return undefined;
+  }
+  if (!fits(want, value)) return { path, want, got: jsonType(value) };
+  if (want === 'array' && r.items && Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const m = typeWalk(r.items as Schema, value[i], `${path}[${i}]`);
+      if (m) return m;
+    }
+  } else if (want === 'map' && isPlainObject(value) && r.additionalProperties !== undefined && typeof r.additionalProperties === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const m = typeWalk(r.additionalProperties, v, path === '' ? k : `${path}.${k}`);
+      if (m) return m;
+    }
+  } else if (want === 'struct' && isPlainObject(value)) {
+    const props = r.properties ?? {};
+    for (const [k, v] of Object.entries(value)) {
+      const sub = Object.prototype.hasOwnProperty.call(props, k) ? props[k] : undefined;
+      if (sub === undefined) continue;
+      const m = typeWalk(sub, v, path === '' ? k : `${path}.${k}`);
+      if (m) return m;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The first value in `obj` whose JSON type does not fit the schema of `group`/`version`/`kind` (e.g. a label
+ * value `true` where a string is wanted), in document order; undefined when every typed value fits or the kind is
+ * unknown. IntOrString accepts integers and strings; Quantity accepts strings (numbers are handled by callers).
+ */
+export function typeMismatch(group: string, version: string, kind: string, obj: unknown): TypeMismatch | undefined {
+  const name = definitionFor(group, version, kind);
+  if (name === undefined) return undefined;
+  return typeWalk({ $ref: name }, obj, '');
+}

@@ -1,6 +1,6 @@
 // Public surface of the OpenAPI model: /openapi/v2 and /openapi/v3 documents, patch schemas and unknown-field detection.
 export { definitionFor, definitions, type Schema, type GVKExtension } from './model.js';
-export { patchSchemaFor, unknownFields } from './fields.js';
+export { patchSchemaFor, unknownFields, typeMismatch, type TypeMismatch } from './fields.js';
 export {
   OPENAPI_INFO_VERSION,
   openApiV2,

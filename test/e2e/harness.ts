@@ -1,0 +1,110 @@
+// Boots the real `kubets server` binary for end-to-end suites and finds the kubectl binaries on this machine.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEtcd, type EtcdProcess } from '../../src/storage/etcd/testing.js';
+
+export const BIN = fileURLToPath(new URL('../../bin/kubets', import.meta.url));
+
+/** A running `kubets server` child process. */
+export interface RunningServer {
+  dataDir: string;
+  kubeconfig: string;
+  url: string;
+  pid: number;
+  proc: ChildProcess;
+  output: () => string;
+  /** SIGTERM, wait for exit; resolves to the exit code. Removes the data dir and stops etcd. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `kubets server --https-port 0` on `storage` (etcd: a real etcd started here) and waits for the kubeconfig line. */
+export async function startServer(storage: 'sqlite' | 'etcd', extraArgs: string[] = []): Promise<RunningServer> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kubets-e2e-'));
+  let etcd: EtcdProcess | undefined;
+  const args = [BIN, 'server', '--data-dir', dataDir, '--https-port', '0', ...extraArgs];
+  if (storage === 'etcd') {
+    etcd = await startEtcd({ name: 'kubets-e2e' });
+    args.push('--storage', 'etcd', '--etcd-servers', etcd.endpoint);
+  }
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`kubets server did not come up:\n${out}`)), 60_000);
+    const check = () => {
+      const m = /API at (https:\/\/\S+)/.exec(out);
+      if (m && /admin kubeconfig written to/.test(out)) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    proc.stdout!.on('data', check);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`kubets server exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    dataDir,
+    kubeconfig: path.join(dataDir, 'admin.kubeconfig'),
+    url,
+    pid: proc.pid!,
+    proc,
+    output: () => out,
+    async stop() {
+      const code = await new Promise<number | null>((resolve) => {
+        if (proc.exitCode !== null) return resolve(proc.exitCode);
+        const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+        proc.once('exit', (c) => {
+          clearTimeout(t);
+          resolve(c);
+        });
+        proc.kill('SIGTERM');
+      });
+      await etcd?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** A kubectl binary and the minor version it reports. */
+export interface Kubectl {
+  path: string;
+  label: string;
+}
+
+/**
+ * The kubectl on PATH and every `kubectl.1.NN` beside the file it links to, each checked by running
+ * `kubectl version --client`. Binaries that cannot run are returned in `broken` with the reason.
+ */
+export function findKubectls(): { usable: Kubectl[]; broken: Array<{ path: string; reason: string }> } {
+  const which = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
+  const candidates: string[] = [];
+  if (which) {
+    candidates.push(which);
+    const dir = path.dirname(realpathSync(which));
+    for (const f of readdirSync(dir).sort()) if (/^kubectl\.1\.\d+$/.test(f)) candidates.push(path.join(dir, f));
+  }
+  const usable: Kubectl[] = [];
+  const broken: Array<{ path: string; reason: string }> = [];
+  for (const p of candidates) {
+    if (!existsSync(p)) continue;
+    const r = spawnSync(p, ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 20_000 });
+    if (r.status !== 0) {
+      broken.push({ path: p, reason: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n')[0]! });
+      continue;
+    }
+    try {
+      const v = JSON.parse(r.stdout).clientVersion;
+      usable.push({ path: p, label: `${path.basename(p)} ${v.gitVersion}` });
+    } catch {
+      broken.push({ path: p, reason: 'unparseable version output' });
+    }
+  }
+  return { usable, broken };
+}
