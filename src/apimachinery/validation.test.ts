@@ -264,7 +264,7 @@ describe('validateObjectMeta', () => {
       'Event owner',
       { name: 'web', ownerReferences: [{ apiVersion: 'v1', kind: 'Event', name: 'e', uid: 'u' }] },
       cluster,
-      ['metadata.ownerReferences: Invalid value: {"apiVersion":"v1","kind":"Event","name":"e","uid":"u"}: /v1, Kind=Event is disallowed from being an owner'],
+      ['metadata.ownerReferences: Invalid value: map[string]string{"apiVersion":"v1", "kind":"Event", "name":"e", "uid":"u"}: /v1, Kind=Event is disallowed from being an owner'],
     ],
     [
       'two controllers',
@@ -290,7 +290,7 @@ describe('validateObjectMeta', () => {
       'orphan and foreground',
       { name: 'web', finalizers: ['orphan', 'foregroundDeletion'] },
       cluster,
-      ['metadata.finalizers: Invalid value: ["orphan","foregroundDeletion"]: finalizer orphan and foregroundDeletion cannot be both set'],
+      ['metadata.finalizers: Invalid value: []string{"orphan", "foregroundDeletion"}: finalizer orphan and foregroundDeletion cannot be both set'],
     ],
   ])('rejects %s', (_n, meta, opts, want) => expect(msgs(validateObjectMeta(meta, opts))).toEqual(want));
 

@@ -25,13 +25,13 @@ describe('apps workloads create', () => {
       'selector required',
       'Deployment',
       { template: tmpl({ app: 'a' }) },
-      ['spec.selector: Required value', 'spec.template.metadata.labels: Invalid value: {"app":"a"}: `selector` does not match template `labels`'],
+      ['spec.selector: Required value', 'spec.template.metadata.labels: Invalid value: map[string]string{"app":"a"}: `selector` does not match template `labels`'],
     ],
     [
       'labels must match',
       'Deployment',
       { selector: sel, template: tmpl({ app: 'b' }) },
-      ['spec.template.metadata.labels: Invalid value: {"app":"b"}: `selector` does not match template `labels`'],
+      ['spec.template.metadata.labels: Invalid value: map[string]string{"app":"b"}: `selector` does not match template `labels`'],
     ],
     ['negative replicas', 'ReplicaSet', { replicas: -1, selector: sel, template: tmpl({ app: 'a' }) }, ['spec.replicas: Invalid value: -1: must be greater than or equal to 0']],
     [
@@ -68,7 +68,7 @@ describe('apps workloads create', () => {
       'empty selector',
       'Deployment',
       { selector: {}, template: tmpl({ app: 'a' }) },
-      ['spec.selector: Invalid value: {}: empty selector is invalid for deployment'],
+      ['spec.selector: Invalid value: map[string]string{}: empty selector is invalid for deployment'],
     ],
     [
       'daemonset surge and unavailable',
@@ -119,7 +119,7 @@ describe('replicationcontroller', () => {
     const rc: Record<string, any> = { spec: { selector: { app: 'x' }, template: tmpl({ app: 'y' }) } };
     applyDefaults('', 'ReplicationController', rc);
     expect(validateCreate('', 'ReplicationController', rc).map(fieldErrorMessage)).toEqual([
-      'spec.template.metadata.labels: Invalid value: {"app":"y"}: `selector` does not match template `labels`',
+      'spec.template.metadata.labels: Invalid value: map[string]string{"app":"y"}: `selector` does not match template `labels`',
     ]);
   });
 });

@@ -60,7 +60,7 @@ describe('job', () => {
   it('a manual selector must match the template', () => {
     const j = job({ manualSelector: true, selector: { matchLabels: { a: 'b' } }, template: podTmpl('Never') });
     expect(validateCreate('batch', 'Job', j).map(fieldErrorMessage)).toEqual([
-      'spec.template.metadata.labels: Invalid value: {}: `selector` does not match template `labels`',
+      'spec.template.metadata.labels: Invalid value: map[string]string{}: `selector` does not match template `labels`',
     ]);
   });
 });

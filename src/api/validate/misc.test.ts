@@ -143,7 +143,7 @@ describe('update validation of other kinds', () => {
   it('roleRef', () => {
     const rb = (name: string) => ({ roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects: [] });
     expect(update('rbac.authorization.k8s.io', 'RoleBinding', rb('b'), rb('a'))).toEqual([
-      'roleRef: Invalid value: {"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"b"}: cannot change roleRef',
+      'roleRef: Invalid value: map[string]string{"apiGroup":"rbac.authorization.k8s.io", "kind":"ClusterRole", "name":"b"}: cannot change roleRef',
     ]);
   });
   it('priorityclass value', () => {

@@ -63,7 +63,7 @@ describe('service update', () => {
   it('clusterIP may not change', () => {
     const old = svc({ clusterIP: '10.0.0.5', ports: [{ port: 80 }] });
     const n = svc({ clusterIP: '10.0.0.6', ports: [{ port: 80 }] });
-    expect(validateUpdate('', 'Service', n, old).map(fieldErrorMessage)).toEqual(['spec.clusterIPs[0]: Invalid value: ["10.0.0.6"]: may not change once set']);
+    expect(validateUpdate('', 'Service', n, old).map(fieldErrorMessage)).toEqual(['spec.clusterIPs[0]: Invalid value: []string{"10.0.0.6"}: may not change once set']);
   });
   it('other fields may change', () => {
     const old = svc({ clusterIP: '10.0.0.5', ports: [{ port: 80 }] });
