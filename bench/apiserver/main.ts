@@ -279,6 +279,8 @@ interface RateResult {
   targetPerSec: number;
   achievedPerSec: number;
   dropped: number;
+  /** Failed requests by HTTP status (or "transport") across verbs. */
+  errorCodes: Record<string, number>;
   verbs: Record<'create' | 'update' | 'get' | 'list', VerbStats>;
   mutatingP99ms: number;
 }
@@ -320,6 +322,17 @@ let podSeq = 0;
 async function openLoop(c: Client, ns: string, pool: PodPool, rate: number, ms: number): Promise<RateResult> {
   const lat: Record<string, number[]> = { create: [], update: [], get: [], list: [] };
   const errs: Record<string, number> = { create: 0, update: 0, get: 0, list: 0 };
+  const errorCodes: Record<string, number> = {};
+  const req = async (method: string, path: string, body?: unknown): Promise<Reply> => {
+    try {
+      const r = await c.request(method, path, body);
+      if (r.status >= 300) errorCodes[String(r.status)] = (errorCodes[String(r.status)] ?? 0) + 1;
+      return r;
+    } catch (e) {
+      errorCodes['transport'] = (errorCodes['transport'] ?? 0) + 1;
+      throw e;
+    }
+  };
   const maxInflight = 4096;
   let inflight = 0;
   let dropped = 0;
@@ -345,14 +358,14 @@ async function openLoop(c: Client, ns: string, pool: PodPool, rate: number, ms: 
     pending.add(done);
   };
   const create = async (): Promise<boolean> => {
-    const r = await c.request('POST', podsPath(ns), podObject(ns, `load-${podSeq++}`));
+    const r = await req('POST', podsPath(ns), podObject(ns, `load-${podSeq++}`));
     if (r.status !== 201) return false;
     pool.add(JSON.parse(r.body.toString()));
     return true;
   };
   const update = async (obj: any): Promise<boolean> => {
     obj.metadata.annotations = { ...obj.metadata.annotations, 'bench/touched': String(Date.now()) };
-    const r = await c.request('PUT', `${podsPath(ns)}/${obj.metadata.name}`, obj);
+    const r = await req('PUT', `${podsPath(ns)}/${obj.metadata.name}`, obj);
     if (r.status !== 200) {
       pool.add(obj);
       return false;
@@ -380,8 +393,8 @@ async function openLoop(c: Client, ns: string, pool: PodPool, rate: number, ms: 
       const scheduled = t0 + (readsIssued * 1000) / readRate;
       readsIssued++;
       const name = pool.peekName();
-      if (name) track('get', scheduled, c.request('GET', `${podsPath(ns)}/${name}`).then((r) => r.status === 200));
-      track('list', scheduled, c.request('GET', `${podsPath(ns)}?limit=100`).then((r) => r.status === 200));
+      if (name) track('get', scheduled, req('GET', `${podsPath(ns)}/${name}`).then((r) => r.status === 200));
+      track('list', scheduled, req('GET', `${podsPath(ns)}?limit=100`).then((r) => r.status === 200));
     }
     await sleep(1);
   }
@@ -395,7 +408,7 @@ async function openLoop(c: Client, ns: string, pool: PodPool, rate: number, ms: 
     list: stats(lat['list']!, errs['list']!),
   };
   const mut = [...lat['create']!, ...lat['update']!].sort((a, b) => a - b);
-  return { targetPerSec: rate, achievedPerSec: (writesDone / elapsed) * 1000, dropped, verbs, mutatingP99ms: percentile(mut, 0.99) };
+  return { targetPerSec: rate, achievedPerSec: (writesDone / elapsed) * 1000, dropped, errorCodes, verbs, mutatingP99ms: percentile(mut, 0.99) };
 }
 
 // ------------------------------------------------------------------------------------------ phase 2: saturation
@@ -648,7 +661,8 @@ async function runBackend(backend: string, etcd: EtcdProcess | undefined, cfg: C
       log(
         `[${backend}] open loop ${rate}/s: achieved ${fmt(r.achievedPerSec)}/s, create p50/p99 ${fmt(r.verbs.create.p50ms, 1)}/${fmt(r.verbs.create.p99ms, 1)} ms, ` +
           `update ${fmt(r.verbs.update.p50ms, 1)}/${fmt(r.verbs.update.p99ms, 1)} ms, get ${fmt(r.verbs.get.p50ms, 1)}/${fmt(r.verbs.get.p99ms, 1)} ms, ` +
-          `list ${fmt(r.verbs.list.p50ms, 1)}/${fmt(r.verbs.list.p99ms, 1)} ms${r.dropped ? `, dropped ${r.dropped}` : ''}`,
+          `list ${fmt(r.verbs.list.p50ms, 1)}/${fmt(r.verbs.list.p99ms, 1)} ms${r.dropped ? `, dropped ${r.dropped}` : ''}` +
+          `${Object.keys(r.errorCodes).length ? `, errors ${JSON.stringify(r.errorCodes)}` : ''}`,
       );
     }
     const saturation = await saturate(c, 'bench-load', cfg.inflight, cfg.durationMs * 2);

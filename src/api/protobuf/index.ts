@@ -118,37 +118,31 @@ function decodeUnknown(data: Uint8Array): Envelope {
 export function decodeMessage(message: string, data: Uint8Array): Json {
   switch (message) {
     case QUANTITY: {
-      const s = readFields(message, data)['string'];
-      return typeof s === 'string' && s !== '' ? s : '0';
+      const s = rawFields(data).get(1);
+      return s instanceof Uint8Array && s.length > 0 ? TEXT_DECODER.decode(s) : '0';
     }
     case INT_OR_STRING: {
-      const v = readFields(message, data);
-      return v['type'] === 1 ? (v['strVal'] ?? '') : (v['intVal'] ?? 0);
+      const v = rawFields(data);
+      const str = v.get(3);
+      if (varintOf(v.get(1)) === 1n) return str instanceof Uint8Array ? TEXT_DECODER.decode(str) : '';
+      return Number(BigInt.asIntN(32, varintOf(v.get(2))));
     }
-    case TIME: {
-      if (data.length === 0) return null;
-      return formatTime(Number(readFields(message, data)['seconds'] ?? 0), 0, false);
-    }
+    case TIME:
     case MICRO_TIME: {
+      // A zero Go time marshals to an empty message and to JSON null.
       if (data.length === 0) return null;
-      const v = readFields(message, data);
-      return formatTime(Number(v['seconds'] ?? 0), Number(v['nanos'] ?? 0), true);
+      const v = rawFields(data);
+      const seconds = Number(BigInt.asIntN(64, varintOf(v.get(1))));
+      return formatTime(seconds, Number(BigInt.asIntN(32, varintOf(v.get(2)))), message === MICRO_TIME);
     }
     case DURATION:
-      return formatDuration(BigInt((readFields(message, data)['duration'] as number | undefined) ?? 0));
+      return formatDuration(BigInt.asIntN(64, varintOf(rawFields(data).get(1))));
     case RAW_EXTENSION:
     case FIELDS_V1: {
-      const raw = new Reader(data);
-      let bytes: Uint8Array | undefined;
-      while (!raw.done()) {
-        const [no, wt] = raw.key();
-        if (no === 1 && wt === WireType.LengthDelimited) bytes = raw.bytes();
-        else raw.skip(wt);
-      }
-      if (!bytes || bytes.length === 0) return null;
-      const text = new TextDecoder().decode(bytes);
+      const bytes = rawFields(data).get(1);
+      if (!(bytes instanceof Uint8Array) || bytes.length === 0) return null;
       try {
-        return JSON.parse(text) as Json;
+        return JSON.parse(TEXT_DECODER.decode(bytes)) as Json;
       } catch {
         throw new ProtobufError(`${message.slice(message.lastIndexOf('.') + 1)} does not hold JSON`);
       }
@@ -157,6 +151,25 @@ export function decodeMessage(message: string, data: Uint8Array): Json {
   const obj = readFields(message, data);
   if (LIST_WRAPPERS.has(message)) return obj['items'] ?? [];
   return obj;
+}
+
+const TEXT_DECODER = new TextDecoder('utf-8');
+
+/** Last value of each varint or length-delimited field of a small message (fixed-width fields are skipped). */
+function rawFields(data: Uint8Array): Map<number, bigint | Uint8Array> {
+  const out = new Map<number, bigint | Uint8Array>();
+  const r = new Reader(data);
+  while (!r.done()) {
+    const [no, wt] = r.key();
+    if (wt === WireType.Varint) out.set(no, r.varint64());
+    else if (wt === WireType.LengthDelimited) out.set(no, r.bytes());
+    else r.skip(wt);
+  }
+  return out;
+}
+
+function varintOf(v: bigint | Uint8Array | undefined): bigint {
+  return typeof v === 'bigint' ? v : 0n;
 }
 
 /** Reads every field of a message into a JSON object, applying the Go JSON omission rules. */
