@@ -22,10 +22,23 @@ export interface Authenticator {
  * x509 client certificates verified by the TLS layer against the cluster CA (the server requests a certificate
  * and checks it against the client CA; `socket.authorized` says it did): CN is the user name, O entries the groups.
  */
+const usersBySocket = new WeakMap<object, UserInfo | null>();
+
 export const x509Authenticator: Authenticator = {
   authenticate(req) {
     const socket = req.socket as TLSSocket;
     if (!socket || typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
+    // One TLS connection carries one certificate: parse it once per socket.
+    const cached = usersBySocket.get(socket);
+    if (cached !== undefined) return cached ?? undefined;
+    const user = userFromCertificate(socket);
+    usersBySocket.set(socket, user ?? null);
+    return user;
+  },
+};
+
+function userFromCertificate(socket: TLSSocket): UserInfo | undefined {
+  {
     const cert = socket.getPeerCertificate();
     if (!cert || !cert.subject) return undefined;
     const cn = cert.subject.CN;
@@ -34,8 +47,8 @@ export const x509Authenticator: Authenticator = {
     const o = cert.subject.O;
     const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
     return { name, groups: [...groups, 'system:authenticated'] };
-  },
-};
+  }
+}
 
 /** Tries each authenticator in order; the first user found wins. */
 export async function authenticate(chain: readonly Authenticator[], req: Req): Promise<UserInfo | undefined> {

@@ -337,7 +337,19 @@ async function handleWatch(server: ApiServer, ctx: RequestContext): Promise<void
   let ended = false;
   let queued = 0;
   let lastRev = startRev;
+  // Every watcher of the same version and form shares one encoding of each event (keyed by the cached object).
+  const formKey = `${type_key(ctx.apiVersion, neg, q.get('includeObject'))}`;
   const encodeEvent = (type: string, obj: Obj): string => {
+    let perObj = encodedEvents.get(obj);
+    const key = `${type}|${formKey}`;
+    const hit = perObj?.get(key);
+    if (hit !== undefined) return hit;
+    const text = encodeEventUncached(type, obj);
+    if (!perObj) encodedEvents.set(obj, (perObj = new Map()));
+    perObj.set(key, text);
+    return text;
+  };
+  const encodeEventUncached = (type: string, obj: Obj): string => {
     let o: Obj = obj;
     if (type !== 'BOOKMARK' && type !== 'ERROR') {
       o = server.toExternal(obj, ctx.apiVersion, ctx.resource);
@@ -419,6 +431,13 @@ async function handleWatch(server: ApiServer, ctx: RequestContext): Promise<void
     res.on('close', () => resolve());
     res.on('finish', () => resolve());
   });
+}
+
+/** Encoded watch events per cached object (frozen, shared), so N watchers cost one JSON.stringify. */
+const encodedEvents = new WeakMap<object, Map<string, string>>();
+
+function type_key(apiVersion: string, neg: Negotiated, includeObject: string | null): string {
+  return `${apiVersion}|${neg.as}|${neg.metaVersion}|${includeObject ?? ''}`;
 }
 
 /** Turns a cache event into what a filtered watcher sees (ADDED/MODIFIED/DELETED), or undefined. */
