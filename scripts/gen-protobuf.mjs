@@ -5,10 +5,11 @@
 // Every Go binary built from client-go registers the gzipped FileDescriptorProto of each upstream `generated.proto`
 // (k8s.io/api/**, k8s.io/apimachinery/**). This script scans the given kubectl binary (default: the one on PATH) for
 // gzip streams, keeps the ones that inflate to such a descriptor, and walks the messages reachable from the root
-// kinds listed below. For each field it records the name, number, type and three facts taken from the gogoproto
-// options in the descriptor: repeated, Go pointer (no `nullable=false`, so a zero value still means "set"), and Go
-// embedding (customname equal to the type name) confirmed by node_modules/kubernetes-types, whose interface for the
-// parent lacks the property: the field is `json:",inline"` and flattened in JSON.
+// kinds listed below. For each field it records the name, number, type and four flags: repeated; Go pointer (no
+// gogoproto `nullable=false` in the descriptor, so a zero value still means "set"); Go embedding (customname equal
+// to the type name, confirmed by node_modules/kubernetes-types whose interface for the parent lacks the property:
+// the field is `json:",inline"` and flattened in JSON); and, for scalars, whether the kubernetes-types property is
+// required (no `omitempty`, so a zero value still appears in JSON).
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -167,7 +168,11 @@ while (queue.length) {
 
 const simple = (full) => full.slice(full.lastIndexOf('.') + 1);
 
-/** Property names of a kubernetes-types interface for a proto message, or undefined when there is none. */
+/**
+ * Properties of the kubernetes-types interface for a proto message (name -> optional?), or undefined when there is
+ * none. openapi-gen requires `+optional` and `omitempty` to agree, so a required property is a Go field without
+ * `omitempty`: its zero value is still written by Go's JSON encoder.
+ */
 const dtsCache = new Map();
 function tsProperties(full) {
   const m = /^k8s\.io\.(?:api|apimachinery\.pkg\.apis)\.(\w+)\.(\w+)\.(\w+)$/.exec(full);
@@ -178,7 +183,7 @@ function tsProperties(full) {
   const start = text.indexOf(`export interface ${m[3]} {`);
   if (start < 0) return undefined;
   const body = text.slice(start, text.indexOf('\n}', start));
-  return new Set([...body.matchAll(/^ {4}(?:readonly )?(\w+)\??:/gm)].map((x) => x[1]));
+  return new Map([...body.matchAll(/^ {4}(?:readonly )?(\w+)(\??):/gm)].map((x) => [x[1], x[2] === '?']));
 }
 function typeOf(f) {
   if (f.type !== 11) {
@@ -198,6 +203,7 @@ const out = {};
 const wrappers = [];
 const inlines = [];
 const renamed = [];
+const required = [];
 for (const name of [...seen].sort()) {
   const m = messages.get(name);
   if (m.mapEntry) continue;
@@ -220,11 +226,15 @@ for (const name of [...seen].sort()) {
     // kubernetes-types when only the case differs.
     let json = f.name;
     if (props && !props.has(json)) {
-      const alt = [...props].filter((p) => p.toLowerCase() === json.toLowerCase());
+      const alt = [...props.keys()].filter((p) => p.toLowerCase() === json.toLowerCase());
       if (alt.length === 1 && alt[0]) {
         renamed.push(`${simple(name)}.${json}->${alt[0]}`);
         json = alt[0];
       }
+    }
+    if (f.type !== 11 && !f.repeated && !f.nullable && props?.get(json) === false) {
+      flags |= 8;
+      required.push(`${simple(name)}.${json}`);
     }
     return [json, f.number, typeOf(f), flags];
   });
@@ -261,3 +271,4 @@ console.error(`${files} descriptor files, ${Object.keys(out).length} messages ->
 console.error('list wrappers: ' + wrappers.join(' '));
 console.error('inline fields: ' + inlines.join(' '));
 console.error('json renames: ' + renamed.join(' '));
+console.error(`${required.length} scalar fields without omitempty: ${required.slice(0, 12).join(' ')} ...`);

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { parseDocument } from 'yaml';
+import { decodeProtobufObject, isProtobufMediaType } from '../api/protobuf/index.js';
 import { StatusError, badRequest, notAcceptable, requestEntityTooLarge, unsupportedMediaType, type Status } from '../apimachinery/index.js';
 
 export type Req = IncomingMessage | Http2ServerRequest;
@@ -46,8 +47,16 @@ export function mediaType(header: string | undefined): string {
  * capped, so "billion laughs" documents fail fast. Throws 400 for malformed or too deeply nested documents, 415 for
  * other media types. Returns the value and the duplicate-field paths found (for fieldValidation).
  */
-export function parseBody(body: Buffer, contentType: string | undefined, allowed: readonly string[] = ['application/json', 'application/yaml']): { value: unknown; duplicates: string[] } {
+export function parseBody(body: Buffer, contentType: string | undefined, allowed: readonly string[] = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']): { value: unknown; duplicates: string[] } {
   const mt = mediaType(contentType) || 'application/json';
+  if (isProtobufMediaType(mt) && allowed.includes('application/vnd.kubernetes.protobuf')) {
+    // kubectl's typed clients send Kubernetes protobuf: decode to the JSON shape upstream's JSON would have.
+    try {
+      return { value: decodeProtobufObject(body), duplicates: [] };
+    } catch (err) {
+      throw badRequest(err instanceof Error ? err.message : String(err));
+    }
+  }
   if (!allowed.includes(mt) && !(mt === 'application/yaml' && allowed.includes('application/json'))) throw unsupportedMediaType(contentType ?? '');
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest('Object \'Kind\' is missing in \'\'');

@@ -219,7 +219,7 @@ describe('decodeProtobufObject', () => {
       },
     },
     {
-      name: 'token request with negative-free int64 and bound object ref (uid json name)',
+      name: 'token request with int64 expiration, bound object ref (uid json name) and a required empty token',
       body: envelope(
         'authentication.k8s.io/v1',
         'TokenRequest',
@@ -238,7 +238,7 @@ describe('decodeProtobufObject', () => {
           expirationSeconds: 3600,
           boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'p', uid: 'abc' },
         },
-        status: { expirationTimestamp: null },
+        status: { token: '', expirationTimestamp: null },
       },
     },
     {
@@ -271,7 +271,7 @@ describe('decodeProtobufObject', () => {
           groups: ['dev'],
           extra: { scopes: ['a', 'b'] },
         },
-        status: {},
+        status: { allowed: false },
       },
     },
     {

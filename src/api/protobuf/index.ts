@@ -205,7 +205,7 @@ function readFields(message: string, data: Uint8Array): JsonObject {
     } else {
       const value = readValue(r, type, wt, name);
       // A non-pointer Go field is always on the wire; its zero value is what `omitempty` leaves out of JSON.
-      if (!(flags & FieldFlag.Pointer) && isScalar(type) && isZero(value)) delete out[name];
+      if (!(flags & (FieldFlag.Pointer | FieldFlag.NoOmitEmpty)) && isScalar(type) && isZero(value)) delete out[name];
       else out[name] = value;
     }
   }

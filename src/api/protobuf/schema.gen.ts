@@ -7,7 +7,7 @@ export const MESSAGES: MessageTable = {
   "k8s.io.api.apps.v1.ControllerRevision": [
     ["metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", 0],
     ["data", 2, "k8s.io.apimachinery.pkg.runtime.RawExtension", 0],
-    ["revision", 3, "int64", 0],
+    ["revision", 3, "int64", 8],
   ],
   "k8s.io.api.apps.v1.ControllerRevisionList": [
     ["metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta", 0],
@@ -19,8 +19,8 @@ export const MESSAGES: MessageTable = {
     ["status", 3, "k8s.io.api.apps.v1.DaemonSetStatus", 0],
   ],
   "k8s.io.api.apps.v1.DaemonSetCondition": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
     ["lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["reason", 4, "string", 0],
     ["message", 5, "string", 0],
@@ -37,10 +37,10 @@ export const MESSAGES: MessageTable = {
     ["revisionHistoryLimit", 6, "int32", 2],
   ],
   "k8s.io.api.apps.v1.DaemonSetStatus": [
-    ["currentNumberScheduled", 1, "int32", 0],
-    ["numberMisscheduled", 2, "int32", 0],
-    ["desiredNumberScheduled", 3, "int32", 0],
-    ["numberReady", 4, "int32", 0],
+    ["currentNumberScheduled", 1, "int32", 8],
+    ["numberMisscheduled", 2, "int32", 8],
+    ["desiredNumberScheduled", 3, "int32", 8],
+    ["numberReady", 4, "int32", 8],
     ["observedGeneration", 5, "int64", 0],
     ["updatedNumberScheduled", 6, "int32", 0],
     ["numberAvailable", 7, "int32", 0],
@@ -58,8 +58,8 @@ export const MESSAGES: MessageTable = {
     ["status", 3, "k8s.io.api.apps.v1.DeploymentStatus", 0],
   ],
   "k8s.io.api.apps.v1.DeploymentCondition": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
     ["lastUpdateTime", 6, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["lastTransitionTime", 7, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["reason", 4, "string", 0],
@@ -99,8 +99,8 @@ export const MESSAGES: MessageTable = {
     ["status", 3, "k8s.io.api.apps.v1.ReplicaSetStatus", 0],
   ],
   "k8s.io.api.apps.v1.ReplicaSetCondition": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
     ["lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["reason", 4, "string", 0],
     ["message", 5, "string", 0],
@@ -116,7 +116,7 @@ export const MESSAGES: MessageTable = {
     ["template", 3, "k8s.io.api.core.v1.PodTemplateSpec", 0],
   ],
   "k8s.io.api.apps.v1.ReplicaSetStatus": [
-    ["replicas", 1, "int32", 0],
+    ["replicas", 1, "int32", 8],
     ["fullyLabeledReplicas", 2, "int32", 0],
     ["readyReplicas", 4, "int32", 0],
     ["availableReplicas", 5, "int32", 0],
@@ -141,8 +141,8 @@ export const MESSAGES: MessageTable = {
     ["status", 3, "k8s.io.api.apps.v1.StatefulSetStatus", 0],
   ],
   "k8s.io.api.apps.v1.StatefulSetCondition": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
     ["lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["reason", 4, "string", 0],
     ["message", 5, "string", 0],
@@ -163,7 +163,7 @@ export const MESSAGES: MessageTable = {
     ["selector", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", 2],
     ["template", 3, "k8s.io.api.core.v1.PodTemplateSpec", 0],
     ["volumeClaimTemplates", 4, "k8s.io.api.core.v1.PersistentVolumeClaim", 1],
-    ["serviceName", 5, "string", 0],
+    ["serviceName", 5, "string", 8],
     ["podManagementPolicy", 6, "string", 0],
     ["updateStrategy", 7, "k8s.io.api.apps.v1.StatefulSetUpdateStrategy", 0],
     ["revisionHistoryLimit", 8, "int32", 2],
@@ -173,7 +173,7 @@ export const MESSAGES: MessageTable = {
   ],
   "k8s.io.api.apps.v1.StatefulSetStatus": [
     ["observedGeneration", 1, "int64", 0],
-    ["replicas", 2, "int32", 0],
+    ["replicas", 2, "int32", 8],
     ["readyReplicas", 3, "int32", 0],
     ["currentReplicas", 4, "int32", 0],
     ["updatedReplicas", 5, "int32", 0],
@@ -214,7 +214,7 @@ export const MESSAGES: MessageTable = {
     ["boundObjectRef", 3, "k8s.io.api.authentication.v1.BoundObjectReference", 2],
   ],
   "k8s.io.api.authentication.v1.TokenRequestStatus": [
-    ["token", 1, "string", 0],
+    ["token", 1, "string", 8],
     ["expirationTimestamp", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
   ],
   "k8s.io.api.authentication.v1.TokenReview": [
@@ -310,7 +310,7 @@ export const MESSAGES: MessageTable = {
     ["uid", 6, "string", 0],
   ],
   "k8s.io.api.authorization.v1.SubjectAccessReviewStatus": [
-    ["allowed", 1, "bool", 0],
+    ["allowed", 1, "bool", 8],
     ["denied", 4, "bool", 0],
     ["reason", 2, "string", 0],
     ["evaluationError", 3, "string", 0],
@@ -318,12 +318,12 @@ export const MESSAGES: MessageTable = {
   "k8s.io.api.authorization.v1.SubjectRulesReviewStatus": [
     ["resourceRules", 1, "k8s.io.api.authorization.v1.ResourceRule", 1],
     ["nonResourceRules", 2, "k8s.io.api.authorization.v1.NonResourceRule", 1],
-    ["incomplete", 3, "bool", 0],
+    ["incomplete", 3, "bool", 8],
     ["evaluationError", 4, "string", 0],
   ],
   "k8s.io.api.autoscaling.v1.CrossVersionObjectReference": [
-    ["kind", 1, "string", 0],
-    ["name", 2, "string", 0],
+    ["kind", 1, "string", 8],
+    ["name", 2, "string", 8],
     ["apiVersion", 3, "string", 0],
   ],
   "k8s.io.api.autoscaling.v1.HorizontalPodAutoscaler": [
@@ -338,14 +338,14 @@ export const MESSAGES: MessageTable = {
   "k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerSpec": [
     ["scaleTargetRef", 1, "k8s.io.api.autoscaling.v1.CrossVersionObjectReference", 0],
     ["minReplicas", 2, "int32", 2],
-    ["maxReplicas", 3, "int32", 0],
+    ["maxReplicas", 3, "int32", 8],
     ["targetCPUUtilizationPercentage", 4, "int32", 2],
   ],
   "k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerStatus": [
     ["observedGeneration", 1, "int64", 2],
     ["lastScaleTime", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 2],
-    ["currentReplicas", 3, "int32", 0],
-    ["desiredReplicas", 4, "int32", 0],
+    ["currentReplicas", 3, "int32", 8],
+    ["desiredReplicas", 4, "int32", 8],
     ["currentCPUUtilizationPercentage", 5, "int32", 2],
   ],
   "k8s.io.api.autoscaling.v1.Scale": [
@@ -357,22 +357,22 @@ export const MESSAGES: MessageTable = {
     ["replicas", 1, "int32", 0],
   ],
   "k8s.io.api.autoscaling.v1.ScaleStatus": [
-    ["replicas", 1, "int32", 0],
+    ["replicas", 1, "int32", 8],
     ["selector", 2, "string", 0],
   ],
   "k8s.io.api.autoscaling.v2.ContainerResourceMetricSource": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["target", 2, "k8s.io.api.autoscaling.v2.MetricTarget", 0],
-    ["container", 3, "string", 0],
+    ["container", 3, "string", 8],
   ],
   "k8s.io.api.autoscaling.v2.ContainerResourceMetricStatus": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["current", 2, "k8s.io.api.autoscaling.v2.MetricValueStatus", 0],
-    ["container", 3, "string", 0],
+    ["container", 3, "string", 8],
   ],
   "k8s.io.api.autoscaling.v2.CrossVersionObjectReference": [
-    ["kind", 1, "string", 0],
-    ["name", 2, "string", 0],
+    ["kind", 1, "string", 8],
+    ["name", 2, "string", 8],
     ["apiVersion", 3, "string", 0],
   ],
   "k8s.io.api.autoscaling.v2.ExternalMetricSource": [
@@ -384,9 +384,9 @@ export const MESSAGES: MessageTable = {
     ["current", 2, "k8s.io.api.autoscaling.v2.MetricValueStatus", 0],
   ],
   "k8s.io.api.autoscaling.v2.HPAScalingPolicy": [
-    ["type", 1, "string", 0],
-    ["value", 2, "int32", 0],
-    ["periodSeconds", 3, "int32", 0],
+    ["type", 1, "string", 8],
+    ["value", 2, "int32", 8],
+    ["periodSeconds", 3, "int32", 8],
   ],
   "k8s.io.api.autoscaling.v2.HPAScalingRules": [
     ["stabilizationWindowSeconds", 3, "int32", 2],
@@ -403,8 +403,8 @@ export const MESSAGES: MessageTable = {
     ["scaleDown", 2, "k8s.io.api.autoscaling.v2.HPAScalingRules", 2],
   ],
   "k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerCondition": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
     ["lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["reason", 4, "string", 0],
     ["message", 5, "string", 0],
@@ -416,7 +416,7 @@ export const MESSAGES: MessageTable = {
   "k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerSpec": [
     ["scaleTargetRef", 1, "k8s.io.api.autoscaling.v2.CrossVersionObjectReference", 0],
     ["minReplicas", 2, "int32", 2],
-    ["maxReplicas", 3, "int32", 0],
+    ["maxReplicas", 3, "int32", 8],
     ["metrics", 4, "k8s.io.api.autoscaling.v2.MetricSpec", 1],
     ["behavior", 5, "k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerBehavior", 2],
   ],
@@ -424,16 +424,16 @@ export const MESSAGES: MessageTable = {
     ["observedGeneration", 1, "int64", 2],
     ["lastScaleTime", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 2],
     ["currentReplicas", 3, "int32", 0],
-    ["desiredReplicas", 4, "int32", 0],
+    ["desiredReplicas", 4, "int32", 8],
     ["currentMetrics", 5, "k8s.io.api.autoscaling.v2.MetricStatus", 1],
     ["conditions", 6, "k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerCondition", 1],
   ],
   "k8s.io.api.autoscaling.v2.MetricIdentifier": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["selector", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", 2],
   ],
   "k8s.io.api.autoscaling.v2.MetricSpec": [
-    ["type", 1, "string", 0],
+    ["type", 1, "string", 8],
     ["object", 2, "k8s.io.api.autoscaling.v2.ObjectMetricSource", 2],
     ["pods", 3, "k8s.io.api.autoscaling.v2.PodsMetricSource", 2],
     ["resource", 4, "k8s.io.api.autoscaling.v2.ResourceMetricSource", 2],
@@ -441,7 +441,7 @@ export const MESSAGES: MessageTable = {
     ["external", 5, "k8s.io.api.autoscaling.v2.ExternalMetricSource", 2],
   ],
   "k8s.io.api.autoscaling.v2.MetricStatus": [
-    ["type", 1, "string", 0],
+    ["type", 1, "string", 8],
     ["object", 2, "k8s.io.api.autoscaling.v2.ObjectMetricStatus", 2],
     ["pods", 3, "k8s.io.api.autoscaling.v2.PodsMetricStatus", 2],
     ["resource", 4, "k8s.io.api.autoscaling.v2.ResourceMetricStatus", 2],
@@ -449,7 +449,7 @@ export const MESSAGES: MessageTable = {
     ["external", 5, "k8s.io.api.autoscaling.v2.ExternalMetricStatus", 2],
   ],
   "k8s.io.api.autoscaling.v2.MetricTarget": [
-    ["type", 1, "string", 0],
+    ["type", 1, "string", 8],
     ["value", 2, "k8s.io.apimachinery.pkg.api.resource.Quantity", 2],
     ["averageValue", 3, "k8s.io.apimachinery.pkg.api.resource.Quantity", 2],
     ["averageUtilization", 4, "int32", 2],
@@ -478,11 +478,11 @@ export const MESSAGES: MessageTable = {
     ["current", 2, "k8s.io.api.autoscaling.v2.MetricValueStatus", 0],
   ],
   "k8s.io.api.autoscaling.v2.ResourceMetricSource": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["target", 2, "k8s.io.api.autoscaling.v2.MetricTarget", 0],
   ],
   "k8s.io.api.autoscaling.v2.ResourceMetricStatus": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["current", 2, "k8s.io.api.autoscaling.v2.MetricValueStatus", 0],
   ],
   "k8s.io.api.batch.v1.CronJob": [
@@ -495,7 +495,7 @@ export const MESSAGES: MessageTable = {
     ["items", 2, "k8s.io.api.batch.v1.CronJob", 1],
   ],
   "k8s.io.api.batch.v1.CronJobSpec": [
-    ["schedule", 1, "string", 0],
+    ["schedule", 1, "string", 8],
     ["timeZone", 8, "string", 2],
     ["startingDeadlineSeconds", 2, "int64", 2],
     ["concurrencyPolicy", 3, "string", 0],
@@ -515,8 +515,8 @@ export const MESSAGES: MessageTable = {
     ["status", 3, "k8s.io.api.batch.v1.JobStatus", 0],
   ],
   "k8s.io.api.batch.v1.JobCondition": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
     ["lastProbeTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["lastTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["reason", 5, "string", 0],
@@ -566,15 +566,15 @@ export const MESSAGES: MessageTable = {
   ],
   "k8s.io.api.batch.v1.PodFailurePolicyOnExitCodesRequirement": [
     ["containerName", 1, "string", 2],
-    ["operator", 2, "string", 0],
+    ["operator", 2, "string", 8],
     ["values", 3, "int32", 1],
   ],
   "k8s.io.api.batch.v1.PodFailurePolicyOnPodConditionsPattern": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
   ],
   "k8s.io.api.batch.v1.PodFailurePolicyRule": [
-    ["action", 1, "string", 0],
+    ["action", 1, "string", 8],
     ["onExitCodes", 2, "k8s.io.api.batch.v1.PodFailurePolicyOnExitCodesRequirement", 2],
     ["onPodConditions", 3, "k8s.io.api.batch.v1.PodFailurePolicyOnPodConditionsPattern", 1],
   ],
@@ -607,7 +607,7 @@ export const MESSAGES: MessageTable = {
     ["preferredHolder", 7, "string", 2],
   ],
   "k8s.io.api.core.v1.AWSElasticBlockStoreVolumeSource": [
-    ["volumeID", 1, "string", 0],
+    ["volumeID", 1, "string", 8],
     ["fsType", 2, "string", 0],
     ["partition", 3, "int32", 0],
     ["readOnly", 4, "bool", 0],
@@ -618,30 +618,30 @@ export const MESSAGES: MessageTable = {
     ["podAntiAffinity", 3, "k8s.io.api.core.v1.PodAntiAffinity", 2],
   ],
   "k8s.io.api.core.v1.AppArmorProfile": [
-    ["type", 1, "string", 0],
+    ["type", 1, "string", 8],
     ["localhostProfile", 2, "string", 2],
   ],
   "k8s.io.api.core.v1.AttachedVolume": [
-    ["name", 1, "string", 0],
-    ["devicePath", 2, "string", 0],
+    ["name", 1, "string", 8],
+    ["devicePath", 2, "string", 8],
   ],
   "k8s.io.api.core.v1.AzureDiskVolumeSource": [
-    ["diskName", 1, "string", 0],
-    ["diskURI", 2, "string", 0],
+    ["diskName", 1, "string", 8],
+    ["diskURI", 2, "string", 8],
     ["cachingMode", 3, "string", 2],
     ["fsType", 4, "string", 2],
     ["readOnly", 5, "bool", 2],
     ["kind", 6, "string", 2],
   ],
   "k8s.io.api.core.v1.AzureFilePersistentVolumeSource": [
-    ["secretName", 1, "string", 0],
-    ["shareName", 2, "string", 0],
+    ["secretName", 1, "string", 8],
+    ["shareName", 2, "string", 8],
     ["readOnly", 3, "bool", 0],
     ["secretNamespace", 4, "string", 2],
   ],
   "k8s.io.api.core.v1.AzureFileVolumeSource": [
-    ["secretName", 1, "string", 0],
-    ["shareName", 2, "string", 0],
+    ["secretName", 1, "string", 8],
+    ["shareName", 2, "string", 8],
     ["readOnly", 3, "bool", 0],
   ],
   "k8s.io.api.core.v1.Binding": [
@@ -649,8 +649,8 @@ export const MESSAGES: MessageTable = {
     ["target", 2, "k8s.io.api.core.v1.ObjectReference", 0],
   ],
   "k8s.io.api.core.v1.CSIPersistentVolumeSource": [
-    ["driver", 1, "string", 0],
-    ["volumeHandle", 2, "string", 0],
+    ["driver", 1, "string", 8],
+    ["volumeHandle", 2, "string", 8],
     ["readOnly", 3, "bool", 0],
     ["fsType", 4, "string", 0],
     ["volumeAttributes", 5, "map<string,string>", 0],
@@ -661,7 +661,7 @@ export const MESSAGES: MessageTable = {
     ["nodeExpandSecretRef", 10, "k8s.io.api.core.v1.SecretReference", 2],
   ],
   "k8s.io.api.core.v1.CSIVolumeSource": [
-    ["driver", 1, "string", 0],
+    ["driver", 1, "string", 8],
     ["readOnly", 2, "bool", 2],
     ["fsType", 3, "string", 2],
     ["volumeAttributes", 4, "map<string,string>", 0],
@@ -688,13 +688,13 @@ export const MESSAGES: MessageTable = {
     ["readOnly", 6, "bool", 0],
   ],
   "k8s.io.api.core.v1.CinderPersistentVolumeSource": [
-    ["volumeID", 1, "string", 0],
+    ["volumeID", 1, "string", 8],
     ["fsType", 2, "string", 0],
     ["readOnly", 3, "bool", 0],
     ["secretRef", 4, "k8s.io.api.core.v1.SecretReference", 2],
   ],
   "k8s.io.api.core.v1.CinderVolumeSource": [
-    ["volumeID", 1, "string", 0],
+    ["volumeID", 1, "string", 8],
     ["fsType", 2, "string", 0],
     ["readOnly", 3, "bool", 0],
     ["secretRef", 4, "k8s.io.api.core.v1.LocalObjectReference", 2],
@@ -707,11 +707,11 @@ export const MESSAGES: MessageTable = {
     ["signerName", 2, "string", 2],
     ["labelSelector", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", 2],
     ["optional", 5, "bool", 2],
-    ["path", 4, "string", 0],
+    ["path", 4, "string", 8],
   ],
   "k8s.io.api.core.v1.ComponentCondition": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
     ["message", 3, "string", 0],
     ["error", 4, "string", 0],
   ],
@@ -735,7 +735,7 @@ export const MESSAGES: MessageTable = {
   ],
   "k8s.io.api.core.v1.ConfigMapKeySelector": [
     ["localObjectReference", 1, "k8s.io.api.core.v1.LocalObjectReference", 4],
-    ["key", 2, "string", 0],
+    ["key", 2, "string", 8],
     ["optional", 3, "bool", 2],
   ],
   "k8s.io.api.core.v1.ConfigMapList": [
@@ -743,11 +743,11 @@ export const MESSAGES: MessageTable = {
     ["items", 2, "k8s.io.api.core.v1.ConfigMap", 1],
   ],
   "k8s.io.api.core.v1.ConfigMapNodeConfigSource": [
-    ["namespace", 1, "string", 0],
-    ["name", 2, "string", 0],
+    ["namespace", 1, "string", 8],
+    ["name", 2, "string", 8],
     ["uid", 3, "string", 0],
     ["resourceVersion", 4, "string", 0],
-    ["kubeletConfigKey", 5, "string", 0],
+    ["kubeletConfigKey", 5, "string", 8],
   ],
   "k8s.io.api.core.v1.ConfigMapProjection": [
     ["localObjectReference", 1, "k8s.io.api.core.v1.LocalObjectReference", 4],
@@ -761,7 +761,7 @@ export const MESSAGES: MessageTable = {
     ["optional", 4, "bool", 2],
   ],
   "k8s.io.api.core.v1.Container": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["image", 2, "string", 0],
     ["command", 3, "string", 1],
     ["args", 4, "string", 1],
@@ -793,13 +793,13 @@ export const MESSAGES: MessageTable = {
   "k8s.io.api.core.v1.ContainerPort": [
     ["name", 1, "string", 0],
     ["hostPort", 2, "int32", 0],
-    ["containerPort", 3, "int32", 0],
+    ["containerPort", 3, "int32", 8],
     ["protocol", 4, "string", 0],
     ["hostIP", 5, "string", 0],
   ],
   "k8s.io.api.core.v1.ContainerResizePolicy": [
-    ["resourceName", 1, "string", 0],
-    ["restartPolicy", 2, "string", 0],
+    ["resourceName", 1, "string", 8],
+    ["restartPolicy", 2, "string", 8],
   ],
   "k8s.io.api.core.v1.ContainerState": [
     ["waiting", 1, "k8s.io.api.core.v1.ContainerStateWaiting", 2],
@@ -810,7 +810,7 @@ export const MESSAGES: MessageTable = {
     ["startedAt", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
   ],
   "k8s.io.api.core.v1.ContainerStateTerminated": [
-    ["exitCode", 1, "int32", 0],
+    ["exitCode", 1, "int32", 8],
     ["signal", 2, "int32", 0],
     ["reason", 3, "string", 0],
     ["message", 4, "string", 0],
@@ -823,13 +823,13 @@ export const MESSAGES: MessageTable = {
     ["message", 2, "string", 0],
   ],
   "k8s.io.api.core.v1.ContainerStatus": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["state", 2, "k8s.io.api.core.v1.ContainerState", 0],
     ["lastState", 3, "k8s.io.api.core.v1.ContainerState", 0],
-    ["ready", 4, "bool", 0],
-    ["restartCount", 5, "int32", 0],
-    ["image", 6, "string", 0],
-    ["imageID", 7, "string", 0],
+    ["ready", 4, "bool", 8],
+    ["restartCount", 5, "int32", 8],
+    ["image", 6, "string", 8],
+    ["imageID", 7, "string", 8],
     ["containerID", 8, "string", 0],
     ["started", 9, "bool", 2],
     ["allocatedResources", 10, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", 0],
@@ -842,13 +842,13 @@ export const MESSAGES: MessageTable = {
     ["linux", 1, "k8s.io.api.core.v1.LinuxContainerUser", 2],
   ],
   "k8s.io.api.core.v1.DaemonEndpoint": [
-    ["Port", 1, "int32", 0],
+    ["Port", 1, "int32", 8],
   ],
   "k8s.io.api.core.v1.DownwardAPIProjection": [
     ["items", 1, "k8s.io.api.core.v1.DownwardAPIVolumeFile", 1],
   ],
   "k8s.io.api.core.v1.DownwardAPIVolumeFile": [
-    ["path", 1, "string", 0],
+    ["path", 1, "string", 8],
     ["fieldRef", 2, "k8s.io.api.core.v1.ObjectFieldSelector", 2],
     ["resourceFieldRef", 3, "k8s.io.api.core.v1.ResourceFieldSelector", 2],
     ["mode", 4, "int32", 2],
@@ -862,14 +862,14 @@ export const MESSAGES: MessageTable = {
     ["sizeLimit", 2, "k8s.io.apimachinery.pkg.api.resource.Quantity", 2],
   ],
   "k8s.io.api.core.v1.EndpointAddress": [
-    ["ip", 1, "string", 0],
+    ["ip", 1, "string", 8],
     ["hostname", 3, "string", 0],
     ["nodeName", 4, "string", 2],
     ["targetRef", 2, "k8s.io.api.core.v1.ObjectReference", 2],
   ],
   "k8s.io.api.core.v1.EndpointPort": [
     ["name", 1, "string", 0],
-    ["port", 2, "int32", 0],
+    ["port", 2, "int32", 8],
     ["protocol", 3, "string", 0],
     ["appProtocol", 4, "string", 2],
   ],
@@ -892,7 +892,7 @@ export const MESSAGES: MessageTable = {
     ["secretRef", 3, "k8s.io.api.core.v1.SecretEnvSource", 2],
   ],
   "k8s.io.api.core.v1.EnvVar": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["value", 2, "string", 0],
     ["valueFrom", 3, "k8s.io.api.core.v1.EnvVarSource", 2],
   ],
@@ -975,14 +975,14 @@ export const MESSAGES: MessageTable = {
     ["wwids", 5, "string", 1],
   ],
   "k8s.io.api.core.v1.FlexPersistentVolumeSource": [
-    ["driver", 1, "string", 0],
+    ["driver", 1, "string", 8],
     ["fsType", 2, "string", 0],
     ["secretRef", 3, "k8s.io.api.core.v1.SecretReference", 2],
     ["readOnly", 4, "bool", 0],
     ["options", 5, "map<string,string>", 0],
   ],
   "k8s.io.api.core.v1.FlexVolumeSource": [
-    ["driver", 1, "string", 0],
+    ["driver", 1, "string", 8],
     ["fsType", 2, "string", 0],
     ["secretRef", 3, "k8s.io.api.core.v1.LocalObjectReference", 2],
     ["readOnly", 4, "bool", 0],
@@ -993,29 +993,29 @@ export const MESSAGES: MessageTable = {
     ["datasetUUID", 2, "string", 0],
   ],
   "k8s.io.api.core.v1.GCEPersistentDiskVolumeSource": [
-    ["pdName", 1, "string", 0],
+    ["pdName", 1, "string", 8],
     ["fsType", 2, "string", 0],
     ["partition", 3, "int32", 0],
     ["readOnly", 4, "bool", 0],
   ],
   "k8s.io.api.core.v1.GRPCAction": [
-    ["port", 1, "int32", 0],
+    ["port", 1, "int32", 8],
     ["service", 2, "string", 2],
   ],
   "k8s.io.api.core.v1.GitRepoVolumeSource": [
-    ["repository", 1, "string", 0],
+    ["repository", 1, "string", 8],
     ["revision", 2, "string", 0],
     ["directory", 3, "string", 0],
   ],
   "k8s.io.api.core.v1.GlusterfsPersistentVolumeSource": [
-    ["endpoints", 1, "string", 0],
-    ["path", 2, "string", 0],
+    ["endpoints", 1, "string", 8],
+    ["path", 2, "string", 8],
     ["readOnly", 3, "bool", 0],
     ["endpointsNamespace", 4, "string", 2],
   ],
   "k8s.io.api.core.v1.GlusterfsVolumeSource": [
-    ["endpoints", 1, "string", 0],
-    ["path", 2, "string", 0],
+    ["endpoints", 1, "string", 8],
+    ["path", 2, "string", 8],
     ["readOnly", 3, "bool", 0],
   ],
   "k8s.io.api.core.v1.HTTPGetAction": [
@@ -1026,8 +1026,8 @@ export const MESSAGES: MessageTable = {
     ["httpHeaders", 5, "k8s.io.api.core.v1.HTTPHeader", 1],
   ],
   "k8s.io.api.core.v1.HTTPHeader": [
-    ["name", 1, "string", 0],
-    ["value", 2, "string", 0],
+    ["name", 1, "string", 8],
+    ["value", 2, "string", 8],
   ],
   "k8s.io.api.core.v1.HostAlias": [
     ["ip", 1, "string", 0],
@@ -1037,13 +1037,13 @@ export const MESSAGES: MessageTable = {
     ["ip", 1, "string", 0],
   ],
   "k8s.io.api.core.v1.HostPathVolumeSource": [
-    ["path", 1, "string", 0],
+    ["path", 1, "string", 8],
     ["type", 2, "string", 2],
   ],
   "k8s.io.api.core.v1.ISCSIPersistentVolumeSource": [
-    ["targetPortal", 1, "string", 0],
-    ["iqn", 2, "string", 0],
-    ["lun", 3, "int32", 0],
+    ["targetPortal", 1, "string", 8],
+    ["iqn", 2, "string", 8],
+    ["lun", 3, "int32", 8],
     ["iscsiInterface", 4, "string", 0],
     ["fsType", 5, "string", 0],
     ["readOnly", 6, "bool", 0],
@@ -1054,9 +1054,9 @@ export const MESSAGES: MessageTable = {
     ["initiatorName", 12, "string", 2],
   ],
   "k8s.io.api.core.v1.ISCSIVolumeSource": [
-    ["targetPortal", 1, "string", 0],
-    ["iqn", 2, "string", 0],
-    ["lun", 3, "int32", 0],
+    ["targetPortal", 1, "string", 8],
+    ["iqn", 2, "string", 8],
+    ["lun", 3, "int32", 8],
     ["iscsiInterface", 4, "string", 0],
     ["fsType", 5, "string", 0],
     ["readOnly", 6, "bool", 0],
@@ -1071,8 +1071,8 @@ export const MESSAGES: MessageTable = {
     ["pullPolicy", 2, "string", 0],
   ],
   "k8s.io.api.core.v1.KeyToPath": [
-    ["key", 1, "string", 0],
-    ["path", 2, "string", 0],
+    ["key", 1, "string", 8],
+    ["path", 2, "string", 8],
     ["mode", 3, "int32", 2],
   ],
   "k8s.io.api.core.v1.Lifecycle": [
@@ -1090,7 +1090,7 @@ export const MESSAGES: MessageTable = {
     ["spec", 2, "k8s.io.api.core.v1.LimitRangeSpec", 0],
   ],
   "k8s.io.api.core.v1.LimitRangeItem": [
-    ["type", 1, "string", 0],
+    ["type", 1, "string", 8],
     ["max", 2, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", 0],
     ["min", 3, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", 0],
     ["default", 4, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", 0],
@@ -1122,16 +1122,16 @@ export const MESSAGES: MessageTable = {
     ["name", 1, "string", 0],
   ],
   "k8s.io.api.core.v1.LocalVolumeSource": [
-    ["path", 1, "string", 0],
+    ["path", 1, "string", 8],
     ["fsType", 2, "string", 2],
   ],
   "k8s.io.api.core.v1.ModifyVolumeStatus": [
     ["targetVolumeAttributesClassName", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["status", 2, "string", 8],
   ],
   "k8s.io.api.core.v1.NFSVolumeSource": [
-    ["server", 1, "string", 0],
-    ["path", 2, "string", 0],
+    ["server", 1, "string", 8],
+    ["path", 2, "string", 8],
     ["readOnly", 3, "bool", 0],
   ],
   "k8s.io.api.core.v1.Namespace": [
@@ -1140,8 +1140,8 @@ export const MESSAGES: MessageTable = {
     ["status", 3, "k8s.io.api.core.v1.NamespaceStatus", 0],
   ],
   "k8s.io.api.core.v1.NamespaceCondition": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
     ["lastTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["reason", 5, "string", 0],
     ["message", 6, "string", 0],
@@ -1163,16 +1163,16 @@ export const MESSAGES: MessageTable = {
     ["status", 3, "k8s.io.api.core.v1.NodeStatus", 0],
   ],
   "k8s.io.api.core.v1.NodeAddress": [
-    ["type", 1, "string", 0],
-    ["address", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["address", 2, "string", 8],
   ],
   "k8s.io.api.core.v1.NodeAffinity": [
     ["requiredDuringSchedulingIgnoredDuringExecution", 1, "k8s.io.api.core.v1.NodeSelector", 2],
     ["preferredDuringSchedulingIgnoredDuringExecution", 2, "k8s.io.api.core.v1.PreferredSchedulingTerm", 1],
   ],
   "k8s.io.api.core.v1.NodeCondition": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
     ["lastHeartbeatTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["lastTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["reason", 5, "string", 0],
@@ -1209,8 +1209,8 @@ export const MESSAGES: MessageTable = {
     ["nodeSelectorTerms", 1, "k8s.io.api.core.v1.NodeSelectorTerm", 1],
   ],
   "k8s.io.api.core.v1.NodeSelectorRequirement": [
-    ["key", 1, "string", 0],
-    ["operator", 2, "string", 0],
+    ["key", 1, "string", 8],
+    ["operator", 2, "string", 8],
     ["values", 3, "string", 1],
   ],
   "k8s.io.api.core.v1.NodeSelectorTerm": [
@@ -1242,20 +1242,20 @@ export const MESSAGES: MessageTable = {
     ["features", 13, "k8s.io.api.core.v1.NodeFeatures", 2],
   ],
   "k8s.io.api.core.v1.NodeSystemInfo": [
-    ["machineID", 1, "string", 0],
-    ["systemUUID", 2, "string", 0],
-    ["bootID", 3, "string", 0],
-    ["kernelVersion", 4, "string", 0],
-    ["osImage", 5, "string", 0],
-    ["containerRuntimeVersion", 6, "string", 0],
-    ["kubeletVersion", 7, "string", 0],
-    ["kubeProxyVersion", 8, "string", 0],
-    ["operatingSystem", 9, "string", 0],
-    ["architecture", 10, "string", 0],
+    ["machineID", 1, "string", 8],
+    ["systemUUID", 2, "string", 8],
+    ["bootID", 3, "string", 8],
+    ["kernelVersion", 4, "string", 8],
+    ["osImage", 5, "string", 8],
+    ["containerRuntimeVersion", 6, "string", 8],
+    ["kubeletVersion", 7, "string", 8],
+    ["kubeProxyVersion", 8, "string", 8],
+    ["operatingSystem", 9, "string", 8],
+    ["architecture", 10, "string", 8],
   ],
   "k8s.io.api.core.v1.ObjectFieldSelector": [
     ["apiVersion", 1, "string", 0],
-    ["fieldPath", 2, "string", 0],
+    ["fieldPath", 2, "string", 8],
   ],
   "k8s.io.api.core.v1.ObjectReference": [
     ["kind", 1, "string", 0],
@@ -1277,8 +1277,8 @@ export const MESSAGES: MessageTable = {
     ["status", 3, "k8s.io.api.core.v1.PersistentVolumeClaimStatus", 0],
   ],
   "k8s.io.api.core.v1.PersistentVolumeClaimCondition": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
     ["lastProbeTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["lastTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["reason", 5, "string", 0],
@@ -1314,7 +1314,7 @@ export const MESSAGES: MessageTable = {
     ["spec", 2, "k8s.io.api.core.v1.PersistentVolumeClaimSpec", 0],
   ],
   "k8s.io.api.core.v1.PersistentVolumeClaimVolumeSource": [
-    ["claimName", 1, "string", 0],
+    ["claimName", 1, "string", 8],
     ["readOnly", 2, "bool", 0],
   ],
   "k8s.io.api.core.v1.PersistentVolumeList": [
@@ -1364,7 +1364,7 @@ export const MESSAGES: MessageTable = {
     ["lastPhaseTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 2],
   ],
   "k8s.io.api.core.v1.PhotonPersistentDiskVolumeSource": [
-    ["pdID", 1, "string", 0],
+    ["pdID", 1, "string", 8],
     ["fsType", 2, "string", 0],
   ],
   "k8s.io.api.core.v1.Pod": [
@@ -1379,7 +1379,7 @@ export const MESSAGES: MessageTable = {
   "k8s.io.api.core.v1.PodAffinityTerm": [
     ["labelSelector", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", 2],
     ["namespaces", 2, "string", 1],
-    ["topologyKey", 3, "string", 0],
+    ["topologyKey", 3, "string", 8],
     ["namespaceSelector", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", 2],
     ["matchLabelKeys", 5, "string", 1],
     ["mismatchLabelKeys", 6, "string", 1],
@@ -1389,8 +1389,8 @@ export const MESSAGES: MessageTable = {
     ["preferredDuringSchedulingIgnoredDuringExecution", 2, "k8s.io.api.core.v1.WeightedPodAffinityTerm", 1],
   ],
   "k8s.io.api.core.v1.PodCondition": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
     ["lastProbeTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["lastTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["reason", 5, "string", 0],
@@ -1413,22 +1413,22 @@ export const MESSAGES: MessageTable = {
     ["items", 2, "k8s.io.api.core.v1.Pod", 1],
   ],
   "k8s.io.api.core.v1.PodOS": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
   ],
   "k8s.io.api.core.v1.PodReadinessGate": [
-    ["conditionType", 1, "string", 0],
+    ["conditionType", 1, "string", 8],
   ],
   "k8s.io.api.core.v1.PodResourceClaim": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["resourceClaimName", 3, "string", 2],
     ["resourceClaimTemplateName", 4, "string", 2],
   ],
   "k8s.io.api.core.v1.PodResourceClaimStatus": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["resourceClaimName", 2, "string", 2],
   ],
   "k8s.io.api.core.v1.PodSchedulingGate": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
   ],
   "k8s.io.api.core.v1.PodSecurityContext": [
     ["seLinuxOptions", 1, "k8s.io.api.core.v1.SELinuxOptions", 2],
@@ -1518,17 +1518,17 @@ export const MESSAGES: MessageTable = {
     ["spec", 2, "k8s.io.api.core.v1.PodSpec", 0],
   ],
   "k8s.io.api.core.v1.PortStatus": [
-    ["port", 1, "int32", 0],
-    ["protocol", 2, "string", 0],
+    ["port", 1, "int32", 8],
+    ["protocol", 2, "string", 8],
     ["error", 3, "string", 2],
   ],
   "k8s.io.api.core.v1.PortworxVolumeSource": [
-    ["volumeID", 1, "string", 0],
+    ["volumeID", 1, "string", 8],
     ["fsType", 2, "string", 0],
     ["readOnly", 3, "bool", 0],
   ],
   "k8s.io.api.core.v1.PreferredSchedulingTerm": [
-    ["weight", 1, "int32", 0],
+    ["weight", 1, "int32", 8],
     ["preference", 2, "k8s.io.api.core.v1.NodeSelectorTerm", 0],
   ],
   "k8s.io.api.core.v1.Probe": [
@@ -1551,8 +1551,8 @@ export const MESSAGES: MessageTable = {
     ["defaultMode", 2, "int32", 2],
   ],
   "k8s.io.api.core.v1.QuobyteVolumeSource": [
-    ["registry", 1, "string", 0],
-    ["volume", 2, "string", 0],
+    ["registry", 1, "string", 8],
+    ["volume", 2, "string", 8],
     ["readOnly", 3, "bool", 0],
     ["user", 4, "string", 0],
     ["group", 5, "string", 0],
@@ -1560,7 +1560,7 @@ export const MESSAGES: MessageTable = {
   ],
   "k8s.io.api.core.v1.RBDPersistentVolumeSource": [
     ["monitors", 1, "string", 1],
-    ["image", 2, "string", 0],
+    ["image", 2, "string", 8],
     ["fsType", 3, "string", 0],
     ["pool", 4, "string", 0],
     ["user", 5, "string", 0],
@@ -1570,7 +1570,7 @@ export const MESSAGES: MessageTable = {
   ],
   "k8s.io.api.core.v1.RBDVolumeSource": [
     ["monitors", 1, "string", 1],
-    ["image", 2, "string", 0],
+    ["image", 2, "string", 8],
     ["fsType", 3, "string", 0],
     ["pool", 4, "string", 0],
     ["user", 5, "string", 0],
@@ -1584,8 +1584,8 @@ export const MESSAGES: MessageTable = {
     ["status", 3, "k8s.io.api.core.v1.ReplicationControllerStatus", 0],
   ],
   "k8s.io.api.core.v1.ReplicationControllerCondition": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
     ["lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
     ["reason", 4, "string", 0],
     ["message", 5, "string", 0],
@@ -1601,7 +1601,7 @@ export const MESSAGES: MessageTable = {
     ["template", 3, "k8s.io.api.core.v1.PodTemplateSpec", 2],
   ],
   "k8s.io.api.core.v1.ReplicationControllerStatus": [
-    ["replicas", 1, "int32", 0],
+    ["replicas", 1, "int32", 8],
     ["fullyLabeledReplicas", 2, "int32", 0],
     ["readyReplicas", 4, "int32", 0],
     ["availableReplicas", 5, "int32", 0],
@@ -1609,12 +1609,12 @@ export const MESSAGES: MessageTable = {
     ["conditions", 6, "k8s.io.api.core.v1.ReplicationControllerCondition", 1],
   ],
   "k8s.io.api.core.v1.ResourceClaim": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["request", 2, "string", 0],
   ],
   "k8s.io.api.core.v1.ResourceFieldSelector": [
     ["containerName", 1, "string", 0],
-    ["resource", 2, "string", 0],
+    ["resource", 2, "string", 8],
     ["divisor", 3, "k8s.io.apimachinery.pkg.api.resource.Quantity", 0],
   ],
   "k8s.io.api.core.v1.ResourceHealth": [
@@ -1655,8 +1655,8 @@ export const MESSAGES: MessageTable = {
     ["level", 4, "string", 0],
   ],
   "k8s.io.api.core.v1.ScaleIOPersistentVolumeSource": [
-    ["gateway", 1, "string", 0],
-    ["system", 2, "string", 0],
+    ["gateway", 1, "string", 8],
+    ["system", 2, "string", 8],
     ["secretRef", 3, "k8s.io.api.core.v1.SecretReference", 2],
     ["sslEnabled", 4, "bool", 0],
     ["protectionDomain", 5, "string", 0],
@@ -1667,8 +1667,8 @@ export const MESSAGES: MessageTable = {
     ["readOnly", 10, "bool", 0],
   ],
   "k8s.io.api.core.v1.ScaleIOVolumeSource": [
-    ["gateway", 1, "string", 0],
-    ["system", 2, "string", 0],
+    ["gateway", 1, "string", 8],
+    ["system", 2, "string", 8],
     ["secretRef", 3, "k8s.io.api.core.v1.LocalObjectReference", 2],
     ["sslEnabled", 4, "bool", 0],
     ["protectionDomain", 5, "string", 0],
@@ -1682,12 +1682,12 @@ export const MESSAGES: MessageTable = {
     ["matchExpressions", 1, "k8s.io.api.core.v1.ScopedResourceSelectorRequirement", 1],
   ],
   "k8s.io.api.core.v1.ScopedResourceSelectorRequirement": [
-    ["scopeName", 1, "string", 0],
-    ["operator", 2, "string", 0],
+    ["scopeName", 1, "string", 8],
+    ["operator", 2, "string", 8],
     ["values", 3, "string", 1],
   ],
   "k8s.io.api.core.v1.SeccompProfile": [
-    ["type", 1, "string", 0],
+    ["type", 1, "string", 8],
     ["localhostProfile", 2, "string", 2],
   ],
   "k8s.io.api.core.v1.Secret": [
@@ -1703,7 +1703,7 @@ export const MESSAGES: MessageTable = {
   ],
   "k8s.io.api.core.v1.SecretKeySelector": [
     ["localObjectReference", 1, "k8s.io.api.core.v1.LocalObjectReference", 4],
-    ["key", 2, "string", 0],
+    ["key", 2, "string", 8],
     ["optional", 3, "bool", 2],
   ],
   "k8s.io.api.core.v1.SecretList": [
@@ -1757,7 +1757,7 @@ export const MESSAGES: MessageTable = {
   "k8s.io.api.core.v1.ServiceAccountTokenProjection": [
     ["audience", 1, "string", 0],
     ["expirationSeconds", 2, "int64", 2],
-    ["path", 3, "string", 0],
+    ["path", 3, "string", 8],
   ],
   "k8s.io.api.core.v1.ServiceList": [
     ["metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta", 0],
@@ -1767,7 +1767,7 @@ export const MESSAGES: MessageTable = {
     ["name", 1, "string", 0],
     ["protocol", 2, "string", 0],
     ["appProtocol", 6, "string", 2],
-    ["port", 3, "int32", 0],
+    ["port", 3, "int32", 8],
     ["targetPort", 4, "k8s.io.apimachinery.pkg.util.intstr.IntOrString", 0],
     ["nodePort", 5, "int32", 0],
   ],
@@ -1801,7 +1801,7 @@ export const MESSAGES: MessageTable = {
     ["clientIP", 1, "k8s.io.api.core.v1.ClientIPConfig", 2],
   ],
   "k8s.io.api.core.v1.SleepAction": [
-    ["seconds", 1, "int64", 0],
+    ["seconds", 1, "int64", 8],
   ],
   "k8s.io.api.core.v1.StorageOSPersistentVolumeSource": [
     ["volumeName", 1, "string", 0],
@@ -1818,17 +1818,17 @@ export const MESSAGES: MessageTable = {
     ["secretRef", 5, "k8s.io.api.core.v1.LocalObjectReference", 2],
   ],
   "k8s.io.api.core.v1.Sysctl": [
-    ["name", 1, "string", 0],
-    ["value", 2, "string", 0],
+    ["name", 1, "string", 8],
+    ["value", 2, "string", 8],
   ],
   "k8s.io.api.core.v1.TCPSocketAction": [
     ["port", 1, "k8s.io.apimachinery.pkg.util.intstr.IntOrString", 0],
     ["host", 2, "string", 0],
   ],
   "k8s.io.api.core.v1.Taint": [
-    ["key", 1, "string", 0],
+    ["key", 1, "string", 8],
     ["value", 2, "string", 0],
-    ["effect", 3, "string", 0],
+    ["effect", 3, "string", 8],
     ["timeAdded", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 2],
   ],
   "k8s.io.api.core.v1.Toleration": [
@@ -1839,16 +1839,16 @@ export const MESSAGES: MessageTable = {
     ["tolerationSeconds", 5, "int64", 2],
   ],
   "k8s.io.api.core.v1.TopologySelectorLabelRequirement": [
-    ["key", 1, "string", 0],
+    ["key", 1, "string", 8],
     ["values", 2, "string", 1],
   ],
   "k8s.io.api.core.v1.TopologySelectorTerm": [
     ["matchLabelExpressions", 1, "k8s.io.api.core.v1.TopologySelectorLabelRequirement", 1],
   ],
   "k8s.io.api.core.v1.TopologySpreadConstraint": [
-    ["maxSkew", 1, "int32", 0],
-    ["topologyKey", 2, "string", 0],
-    ["whenUnsatisfiable", 3, "string", 0],
+    ["maxSkew", 1, "int32", 8],
+    ["topologyKey", 2, "string", 8],
+    ["whenUnsatisfiable", 3, "string", 8],
     ["labelSelector", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", 2],
     ["minDomains", 5, "int32", 2],
     ["nodeAffinityPolicy", 6, "string", 2],
@@ -1857,35 +1857,35 @@ export const MESSAGES: MessageTable = {
   ],
   "k8s.io.api.core.v1.TypedLocalObjectReference": [
     ["apiGroup", 1, "string", 2],
-    ["kind", 2, "string", 0],
-    ["name", 3, "string", 0],
+    ["kind", 2, "string", 8],
+    ["name", 3, "string", 8],
   ],
   "k8s.io.api.core.v1.TypedObjectReference": [
     ["apiGroup", 1, "string", 2],
-    ["kind", 2, "string", 0],
-    ["name", 3, "string", 0],
+    ["kind", 2, "string", 8],
+    ["name", 3, "string", 8],
     ["namespace", 4, "string", 2],
   ],
   "k8s.io.api.core.v1.Volume": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["volumeSource", 2, "k8s.io.api.core.v1.VolumeSource", 4],
   ],
   "k8s.io.api.core.v1.VolumeDevice": [
-    ["name", 1, "string", 0],
-    ["devicePath", 2, "string", 0],
+    ["name", 1, "string", 8],
+    ["devicePath", 2, "string", 8],
   ],
   "k8s.io.api.core.v1.VolumeMount": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["readOnly", 2, "bool", 0],
     ["recursiveReadOnly", 7, "string", 2],
-    ["mountPath", 3, "string", 0],
+    ["mountPath", 3, "string", 8],
     ["subPath", 4, "string", 0],
     ["mountPropagation", 5, "string", 2],
     ["subPathExpr", 6, "string", 0],
   ],
   "k8s.io.api.core.v1.VolumeMountStatus": [
-    ["name", 1, "string", 0],
-    ["mountPath", 2, "string", 0],
+    ["name", 1, "string", 8],
+    ["mountPath", 2, "string", 8],
     ["readOnly", 3, "bool", 0],
     ["recursiveReadOnly", 4, "string", 2],
   ],
@@ -1936,13 +1936,13 @@ export const MESSAGES: MessageTable = {
     ["image", 30, "k8s.io.api.core.v1.ImageVolumeSource", 2],
   ],
   "k8s.io.api.core.v1.VsphereVirtualDiskVolumeSource": [
-    ["volumePath", 1, "string", 0],
+    ["volumePath", 1, "string", 8],
     ["fsType", 2, "string", 0],
     ["storagePolicyName", 3, "string", 0],
     ["storagePolicyID", 4, "string", 0],
   ],
   "k8s.io.api.core.v1.WeightedPodAffinityTerm": [
-    ["weight", 1, "int32", 0],
+    ["weight", 1, "int32", 8],
     ["podAffinityTerm", 2, "k8s.io.api.core.v1.PodAffinityTerm", 0],
   ],
   "k8s.io.api.core.v1.WindowsSecurityContextOptions": [
@@ -1977,7 +1977,7 @@ export const MESSAGES: MessageTable = {
   ],
   "k8s.io.api.discovery.v1.EndpointSlice": [
     ["metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", 0],
-    ["addressType", 4, "string", 0],
+    ["addressType", 4, "string", 8],
     ["endpoints", 2, "k8s.io.api.discovery.v1.Endpoint", 1],
     ["ports", 3, "k8s.io.api.discovery.v1.EndpointPort", 1],
   ],
@@ -1986,7 +1986,7 @@ export const MESSAGES: MessageTable = {
     ["items", 2, "k8s.io.api.discovery.v1.EndpointSlice", 1],
   ],
   "k8s.io.api.discovery.v1.ForZone": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
   ],
   "k8s.io.api.events.v1.Event": [
     ["metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", 0],
@@ -2010,7 +2010,7 @@ export const MESSAGES: MessageTable = {
     ["items", 2, "k8s.io.api.events.v1.Event", 1],
   ],
   "k8s.io.api.events.v1.EventSeries": [
-    ["count", 1, "int32", 0],
+    ["count", 1, "int32", 8],
     ["lastObservedTime", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime", 0],
   ],
   "k8s.io.api.flowcontrol.v1.ExemptPriorityLevelConfiguration": [
@@ -2018,7 +2018,7 @@ export const MESSAGES: MessageTable = {
     ["lendablePercent", 2, "int32", 2],
   ],
   "k8s.io.api.flowcontrol.v1.FlowDistinguisherMethod": [
-    ["type", 1, "string", 0],
+    ["type", 1, "string", 8],
   ],
   "k8s.io.api.flowcontrol.v1.FlowSchema": [
     ["metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", 0],
@@ -2046,10 +2046,10 @@ export const MESSAGES: MessageTable = {
     ["conditions", 1, "k8s.io.api.flowcontrol.v1.FlowSchemaCondition", 1],
   ],
   "k8s.io.api.flowcontrol.v1.GroupSubject": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
   ],
   "k8s.io.api.flowcontrol.v1.LimitResponse": [
-    ["type", 1, "string", 0],
+    ["type", 1, "string", 8],
     ["queuing", 2, "k8s.io.api.flowcontrol.v1.QueuingConfiguration", 2],
   ],
   "k8s.io.api.flowcontrol.v1.LimitedPriorityLevelConfiguration": [
@@ -2084,10 +2084,10 @@ export const MESSAGES: MessageTable = {
     ["items", 2, "k8s.io.api.flowcontrol.v1.PriorityLevelConfiguration", 1],
   ],
   "k8s.io.api.flowcontrol.v1.PriorityLevelConfigurationReference": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
   ],
   "k8s.io.api.flowcontrol.v1.PriorityLevelConfigurationSpec": [
-    ["type", 1, "string", 0],
+    ["type", 1, "string", 8],
     ["limited", 2, "k8s.io.api.flowcontrol.v1.LimitedPriorityLevelConfiguration", 2],
     ["exempt", 3, "k8s.io.api.flowcontrol.v1.ExemptPriorityLevelConfiguration", 2],
   ],
@@ -2107,17 +2107,17 @@ export const MESSAGES: MessageTable = {
     ["namespaces", 5, "string", 1],
   ],
   "k8s.io.api.flowcontrol.v1.ServiceAccountSubject": [
-    ["namespace", 1, "string", 0],
-    ["name", 2, "string", 0],
+    ["namespace", 1, "string", 8],
+    ["name", 2, "string", 8],
   ],
   "k8s.io.api.flowcontrol.v1.Subject": [
-    ["kind", 1, "string", 0],
+    ["kind", 1, "string", 8],
     ["user", 2, "k8s.io.api.flowcontrol.v1.UserSubject", 2],
     ["group", 3, "k8s.io.api.flowcontrol.v1.GroupSubject", 2],
     ["serviceAccount", 4, "k8s.io.api.flowcontrol.v1.ServiceAccountSubject", 2],
   ],
   "k8s.io.api.flowcontrol.v1.UserSubject": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
   ],
   "k8s.io.api.networking.v1.HTTPIngressPath": [
     ["path", 1, "string", 0],
@@ -2128,7 +2128,7 @@ export const MESSAGES: MessageTable = {
     ["paths", 1, "k8s.io.api.networking.v1.HTTPIngressPath", 1],
   ],
   "k8s.io.api.networking.v1.IPBlock": [
-    ["cidr", 1, "string", 0],
+    ["cidr", 1, "string", 8],
     ["except", 2, "string", 1],
   ],
   "k8s.io.api.networking.v1.Ingress": [
@@ -2150,8 +2150,8 @@ export const MESSAGES: MessageTable = {
   ],
   "k8s.io.api.networking.v1.IngressClassParametersReference": [
     ["apiGroup", 1, "string", 2],
-    ["kind", 2, "string", 0],
-    ["name", 3, "string", 0],
+    ["kind", 2, "string", 8],
+    ["name", 3, "string", 8],
     ["scope", 4, "string", 2],
     ["namespace", 5, "string", 2],
   ],
@@ -2172,8 +2172,8 @@ export const MESSAGES: MessageTable = {
     ["ingress", 1, "k8s.io.api.networking.v1.IngressLoadBalancerIngress", 1],
   ],
   "k8s.io.api.networking.v1.IngressPortStatus": [
-    ["port", 1, "int32", 0],
-    ["protocol", 2, "string", 0],
+    ["port", 1, "int32", 8],
+    ["protocol", 2, "string", 8],
     ["error", 3, "string", 2],
   ],
   "k8s.io.api.networking.v1.IngressRule": [
@@ -2184,7 +2184,7 @@ export const MESSAGES: MessageTable = {
     ["http", 1, "k8s.io.api.networking.v1.HTTPIngressRuleValue", 2],
   ],
   "k8s.io.api.networking.v1.IngressServiceBackend": [
-    ["name", 1, "string", 0],
+    ["name", 1, "string", 8],
     ["port", 2, "k8s.io.api.networking.v1.ServiceBackendPort", 0],
   ],
   "k8s.io.api.networking.v1.IngressSpec": [
@@ -2258,10 +2258,10 @@ export const MESSAGES: MessageTable = {
   "k8s.io.api.policy.v1.PodDisruptionBudgetStatus": [
     ["observedGeneration", 1, "int64", 0],
     ["disruptedPods", 2, "map<string,k8s.io.apimachinery.pkg.apis.meta.v1.Time>", 0],
-    ["disruptionsAllowed", 3, "int32", 0],
-    ["currentHealthy", 4, "int32", 0],
-    ["desiredHealthy", 5, "int32", 0],
-    ["expectedPods", 6, "int32", 0],
+    ["disruptionsAllowed", 3, "int32", 8],
+    ["currentHealthy", 4, "int32", 8],
+    ["desiredHealthy", 5, "int32", 8],
+    ["expectedPods", 6, "int32", 8],
     ["conditions", 7, "k8s.io.apimachinery.pkg.apis.meta.v1.Condition", 1],
   ],
   "k8s.io.api.rbac.v1.AggregationRule": [
@@ -2310,19 +2310,19 @@ export const MESSAGES: MessageTable = {
     ["items", 2, "k8s.io.api.rbac.v1.Role", 1],
   ],
   "k8s.io.api.rbac.v1.RoleRef": [
-    ["apiGroup", 1, "string", 0],
-    ["kind", 2, "string", 0],
-    ["name", 3, "string", 0],
+    ["apiGroup", 1, "string", 8],
+    ["kind", 2, "string", 8],
+    ["name", 3, "string", 8],
   ],
   "k8s.io.api.rbac.v1.Subject": [
-    ["kind", 1, "string", 0],
+    ["kind", 1, "string", 8],
     ["apiGroup", 2, "string", 0],
-    ["name", 3, "string", 0],
+    ["name", 3, "string", 8],
     ["namespace", 4, "string", 0],
   ],
   "k8s.io.api.scheduling.v1.PriorityClass": [
     ["metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", 0],
-    ["value", 2, "int32", 0],
+    ["value", 2, "int32", 8],
     ["globalDefault", 3, "bool", 0],
     ["description", 4, "string", 0],
     ["preemptionPolicy", 5, "string", 2],
@@ -2333,7 +2333,7 @@ export const MESSAGES: MessageTable = {
   ],
   "k8s.io.api.storage.v1.StorageClass": [
     ["metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", 0],
-    ["provisioner", 2, "string", 0],
+    ["provisioner", 2, "string", 8],
     ["parameters", 3, "map<string,string>", 0],
     ["reclaimPolicy", 4, "string", 2],
     ["mountOptions", 5, "string", 1],
@@ -2349,12 +2349,12 @@ export const MESSAGES: MessageTable = {
     ["string", 1, "string", 2],
   ],
   "k8s.io.apimachinery.pkg.apis.meta.v1.Condition": [
-    ["type", 1, "string", 0],
-    ["status", 2, "string", 0],
+    ["type", 1, "string", 8],
+    ["status", 2, "string", 8],
     ["observedGeneration", 3, "int64", 0],
     ["lastTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
-    ["reason", 5, "string", 0],
-    ["message", 6, "string", 0],
+    ["reason", 5, "string", 8],
+    ["message", 6, "string", 8],
   ],
   "k8s.io.apimachinery.pkg.apis.meta.v1.CreateOptions": [
     ["dryRun", 1, "string", 1],
@@ -2385,8 +2385,8 @@ export const MESSAGES: MessageTable = {
     ["matchExpressions", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement", 1],
   ],
   "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement": [
-    ["key", 1, "string", 0],
-    ["operator", 2, "string", 0],
+    ["key", 1, "string", 8],
+    ["operator", 2, "string", 8],
     ["values", 3, "string", 1],
   ],
   "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta": [
@@ -2438,10 +2438,10 @@ export const MESSAGES: MessageTable = {
     ["managedFields", 17, "k8s.io.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry", 1],
   ],
   "k8s.io.apimachinery.pkg.apis.meta.v1.OwnerReference": [
-    ["apiVersion", 5, "string", 0],
-    ["kind", 1, "string", 0],
-    ["name", 3, "string", 0],
-    ["uid", 4, "string", 0],
+    ["apiVersion", 5, "string", 8],
+    ["kind", 1, "string", 8],
+    ["name", 3, "string", 8],
+    ["uid", 4, "string", 8],
     ["controller", 6, "bool", 2],
     ["blockOwnerDeletion", 7, "bool", 2],
   ],

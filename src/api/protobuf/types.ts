@@ -18,4 +18,6 @@ export const FieldFlag = {
   Pointer: 2,
   /** A Go embedded struct serialized `json:",inline"`: its fields are flattened into the parent JSON object. */
   Inline: 4,
+  /** A scalar Go field without `omitempty` (required in the OpenAPI schema): its zero value stays in JSON. */
+  NoOmitEmpty: 8,
 } as const;
