@@ -265,6 +265,17 @@ async function handleList(server: ApiServer, ctx: RequestContext): Promise<void>
   }
   const metadata: Obj = { resourceVersion: String(revision) };
   if (continueToken) metadata.continue = continueToken;
+  if (neg.format === 'json') {
+    // Items are serialised once per stored object and version and the list is assembled from the strings,
+    // so repeated lists of a large collection from the watch cache do not re-encode unchanged objects.
+    const parts: string[] = [];
+    for (const o of items) parts.push(itemJson(server, o, ctx));
+    const text = `{"kind":${JSON.stringify(`${ctx.resource.kind}List`)},"apiVersion":${JSON.stringify(ctx.apiVersion)},"metadata":${JSON.stringify(metadata)},"items":[${parts.join(',')}]}\n`;
+    const buf = Buffer.from(text);
+    ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(buf.length), 'Cache-Control': 'no-cache, private', ...warningHeaders(ctx) });
+    ctx.res.end(buf);
+    return;
+  }
   const body = {
     kind: `${ctx.resource.kind}List`,
     apiVersion: ctx.apiVersion,
@@ -431,6 +442,23 @@ async function handleWatch(server: ApiServer, ctx: RequestContext): Promise<void
     res.on('close', () => resolve());
     res.on('finish', () => resolve());
   });
+}
+
+/** List-item JSON (no kind/apiVersion) per stored object and apiVersion; only frozen (cached, immutable) objects are kept. */
+const encodedItems = new WeakMap<object, Map<string, string>>();
+
+function itemJson(server: ApiServer, o: Obj, ctx: RequestContext): string {
+  const frozen = Object.isFrozen(o);
+  const hit = frozen ? encodedItems.get(o)?.get(ctx.apiVersion) : undefined;
+  if (hit !== undefined) return hit;
+  const { apiVersion: _a, kind: _k, ...rest } = server.toExternal(o, ctx.apiVersion, ctx.resource);
+  const text = JSON.stringify(rest);
+  if (frozen) {
+    let m = encodedItems.get(o);
+    if (!m) encodedItems.set(o, (m = new Map()));
+    m.set(ctx.apiVersion, text);
+  }
+  return text;
 }
 
 /** Encoded watch events per cached object (frozen, shared), so N watchers cost one JSON.stringify. */
