@@ -329,7 +329,8 @@ async function openLoop(c: Client, ns: string, pool: PodPool, rate: number, ms: 
       if (r.status >= 300) errorCodes[String(r.status)] = (errorCodes[String(r.status)] ?? 0) + 1;
       return r;
     } catch (e) {
-      errorCodes['transport'] = (errorCodes['transport'] ?? 0) + 1;
+      const what = `transport ${(e as { code?: string }).code ?? (e instanceof Error ? e.message : String(e))}`;
+      errorCodes[what] = (errorCodes[what] ?? 0) + 1;
       throw e;
     }
   };
@@ -627,8 +628,10 @@ interface BackendResult {
   backend: string;
   idleRssMb: number;
   rates: RateResult[];
-  saturation: SaturationResult;
-  list: ListResult;
+  /** Absent when the run skipped saturation (`--inflight 0`). */
+  saturation?: SaturationResult;
+  /** Absent when the run skipped the big LIST (`--pods 0`). */
+  list?: ListResult;
   listRssMb: number;
   watch: WatchResult | undefined;
   finalRssMb: number;
@@ -665,16 +668,22 @@ async function runBackend(backend: string, etcd: EtcdProcess | undefined, cfg: C
           `${Object.keys(r.errorCodes).length ? `, errors ${JSON.stringify(r.errorCodes)}` : ''}`,
       );
     }
-    const saturation = await saturate(c, 'bench-load', cfg.inflight, cfg.durationMs * 2);
-    log(`[${backend}] saturation (${cfg.inflight} in flight): ${fmt(saturation.perSec)} creates/s, p50 ${fmt(saturation.p50ms, 1)} ms, p99 ${fmt(saturation.p99ms, 1)} ms`);
+    let saturation: SaturationResult | undefined;
+    if (cfg.inflight > 0) {
+      saturation = await saturate(c, 'bench-load', cfg.inflight, cfg.durationMs * 2);
+      log(`[${backend}] saturation (${cfg.inflight} in flight): ${fmt(saturation.perSec)} creates/s, p50 ${fmt(saturation.p50ms, 1)} ms, p99 ${fmt(saturation.p99ms, 1)} ms`);
+    }
 
-    log(`[${backend}] creating ${cfg.pods} pods for LIST`);
-    const tf = now();
-    await fill(c, 'bench-list', cfg.pods);
-    log(`[${backend}]   filled in ${fmt((now() - tf) / 1000, 1)} s`);
-    const list = await bigList(c, 'bench-list', cfg.pods, 5);
+    let list: ListResult | undefined;
+    if (cfg.pods > 0) {
+      log(`[${backend}] creating ${cfg.pods} pods for LIST`);
+      const tf = now();
+      await fill(c, 'bench-list', cfg.pods);
+      log(`[${backend}]   filled in ${fmt((now() - tf) / 1000, 1)} s`);
+      list = await bigList(c, 'bench-list', cfg.pods, 5);
+      log(`[${backend}] LIST ${cfg.pods} pods: cached (rv=0) ${fmt(list.cachedMs)} ms, paged limit=500 ${fmt(list.pagedMs)} ms (${list.pages} pages)`);
+    }
     const listRssMb = rssMb(srv.pid);
-    log(`[${backend}] LIST ${cfg.pods} pods: cached (rv=0) ${fmt(list.cachedMs)} ms, paged limit=500 ${fmt(list.pagedMs)} ms (${list.pages} pages)`);
 
     let watch: WatchResult | undefined;
     if (cfg.watchers > 0) {
@@ -759,7 +768,7 @@ function report(results: BackendResult[], cfg: Config): string {
   for (const r of results) {
     const w = r.watch;
     out.push(
-      `| ${r.backend} | ${fmt(r.saturation.perSec)} | ${r.saturation.inflight} | ${fmt(r.saturation.p50ms, 1)} | ${fmt(r.saturation.p99ms, 1)} | ${fmt(r.list.cachedMs)} | ${fmt(r.list.pagedMs)} | ` +
+      `| ${r.backend} | ${r.saturation ? fmt(r.saturation.perSec) : '-'} | ${r.saturation?.inflight ?? '-'} | ${r.saturation ? fmt(r.saturation.p50ms, 1) : '-'} | ${r.saturation ? fmt(r.saturation.p99ms, 1) : '-'} | ${r.list ? fmt(r.list.cachedMs) : '-'} | ${r.list ? fmt(r.list.pagedMs) : '-'} | ` +
         `${w ? `${fmt(w.eventsPerSec)} (${w.deliveredTotal}/${w.expectedEvents})` : '-'} | ${w ? fmt(w.latencyP99ms, 1) : '-'} | ${fmt(r.idleRssMb)} / ${fmt(r.listRssMb)} / ${fmt(r.finalRssMb)} |`,
     );
   }
@@ -770,8 +779,8 @@ function report(results: BackendResult[], cfg: Config): string {
   for (const r of results) {
     const at500 = r.rates.find((x) => x.targetPerSec === 500);
     out.push(`| ${r.backend} | p99 of mutating calls <= ${GOALS.mutatingP99MsAt500} ms at 500 writes/s | ${at500 ? `${fmt(at500.mutatingP99ms, 1)} ms (achieved ${fmt(at500.achievedPerSec)}/s)` : 'not run'} | ${verdict(at500 ? at500.mutatingP99ms <= GOALS.mutatingP99MsAt500 && at500.achievedPerSec >= 475 : undefined)} |`);
-    out.push(`| ${r.backend} | >= ${GOALS.saturationCreatesPerSec} pod creates/s at saturation | ${fmt(r.saturation.perSec)}/s | ${verdict(r.saturation.perSec >= GOALS.saturationCreatesPerSec)} |`);
-    out.push(`| ${r.backend} | cached LIST of 10,000 pods < ${GOALS.cachedList10kMs} ms | ${fmt(r.list.cachedMs)} ms (${r.list.pods} pods) | ${verdict(r.list.pods === 10000 ? r.list.cachedMs < GOALS.cachedList10kMs : undefined)} |`);
+    out.push(`| ${r.backend} | >= ${GOALS.saturationCreatesPerSec} pod creates/s at saturation | ${r.saturation ? `${fmt(r.saturation.perSec)}/s` : 'not run'} | ${verdict(r.saturation ? r.saturation.perSec >= GOALS.saturationCreatesPerSec : undefined)} |`);
+    out.push(`| ${r.backend} | cached LIST of 10,000 pods < ${GOALS.cachedList10kMs} ms | ${r.list ? `${fmt(r.list.cachedMs)} ms (${r.list.pods} pods)` : 'not run'} | ${verdict(r.list?.pods === 10000 ? r.list.cachedMs < GOALS.cachedList10kMs : undefined)} |`);
     out.push(`| ${r.backend} | idle RSS < ${GOALS.idleRssMb} MB | ${fmt(r.idleRssMb)} MiB | ${verdict(r.idleRssMb < GOALS.idleRssMb)} |`);
   }
   for (const r of results) {
@@ -799,10 +808,10 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '5' },
       backends: { type: 'string', default: 'sqlite,etcd' },
       rates: { type: 'string', default: '100,250,500,1000' },
-      pods: { type: 'string', default: '10000' },
+      pods: { type: 'string', default: '10000' }, // 0 skips the big LIST
       watchers: { type: 'string', default: '1000' },
       'watch-rate': { type: 'string', default: '50' },
-      inflight: { type: 'string', default: '64' },
+      inflight: { type: 'string', default: '64' }, // 0 skips saturation
       conns: { type: 'string', default: '8' },
       'cpu-prof': { type: 'string' },
       json: { type: 'string' },

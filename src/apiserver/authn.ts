@@ -28,11 +28,13 @@ export const x509Authenticator: Authenticator = {
   authenticate(req) {
     const socket = req.socket as TLSSocket;
     if (!socket || typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
-    // One TLS connection carries one certificate: parse it once per socket.
-    const cached = usersBySocket.get(socket);
+    // One TLS connection carries one certificate: parse it once per connection. Over HTTP/2 `req.socket` is
+    // a new proxy per stream, so the session (one per connection) is the key there.
+    const key: object = (req as { stream?: { session?: object } }).stream?.session ?? socket;
+    const cached = usersBySocket.get(key);
     if (cached !== undefined) return cached ?? undefined;
     const user = userFromCertificate(socket);
-    usersBySocket.set(socket, user ?? null);
+    usersBySocket.set(key, user ?? null);
     return user;
   },
 };

@@ -228,9 +228,10 @@ async function handleList(server: ApiServer, ctx: RequestContext): Promise<void>
     items = page.items;
     revision = page.revision;
     if (page.continueKey) continueToken = encodeContinue(revision, page.continueKey, prefix);
-  } else if ((rv === 0 || (rv !== undefined && rvMatch === 'NotOlderThan')) || (rv === undefined && limit === 0)) {
-    // Served from the watch cache: resourceVersion=0 (any), NotOlderThan N, or a consistent read with no limit
-    // (the cache first catches up with the store's current revision, as upstream's consistent reads from cache).
+  } else if (rv === 0 || (rv !== undefined && rvMatch === 'NotOlderThan') || rv === undefined) {
+    // Served from the watch cache: resourceVersion=0 (any), NotOlderThan N, or a consistent read, with or without
+    // a limit (the cache first catches up with the store's current revision, as upstream's ConsistentListFromCache,
+    // on by default since 1.31). Later pages (continue) and exact resourceVersions go to the store.
     const min = rv === undefined ? await server.currentRevision() : rv;
     const snap = await ctx.store.listFromCache(sel, min);
     revision = snap.revision;
@@ -760,7 +761,10 @@ async function readDeleteOptions(ctx: RequestContext): Promise<DeleteOpts> {
       field.invalid('propagationPolicy', policy, 'orphanDependents and deletionPropagation cannot be both set'),
     ]);
   }
-  if (orphan !== undefined) policy = orphan ? 'Orphan' : 'Background';
+  if (orphan !== undefined) {
+    policy = orphan ? 'Orphan' : 'Background';
+    opts.orphanDependents = !!orphan;
+  }
   if (policy !== undefined) {
     if (!['Orphan', 'Background', 'Foreground'].includes(policy)) {
       throw invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [field.notSupported('propagationPolicy', policy, ['Foreground', 'Background', 'Orphan', 'nil'])]);
@@ -780,10 +784,28 @@ async function handleDelete(server: ApiServer, ctx: RequestContext): Promise<voi
   await server.admit({ operation: 'DELETE', ctx, obj: current, old: current, dryRun: !!opts.dryRun });
   const r = await ctx.store.delete(ctx.info.namespace, ctx.info.name, opts);
   if (r.deleted) await server.afterDelete(ctx.resource, r.obj, !!opts.dryRun);
-  // Marked-for-deletion objects come back with 202 Accepted when only finalizers hold them, as upstream.
-  const code = r.deleted ? 200 : 202;
-  sendObject(server, ctx, r.deleted || !r.obj.metadata?.finalizers?.length ? 200 : code, r.obj);
+  // As upstream: 200, or 202 Accepted when the object stays (finalizers, grace period) and the client asked for
+  // cascading with the deprecated orphanDependents=false.
+  const code = !r.deleted && opts.orphanDependents === false ? 202 : 200;
+  if (r.deleted && !RETURNS_DELETED_OBJECT.has(`${ctx.resource.group}/${ctx.resource.resource}`)) {
+    // Most kinds answer a completed delete with a Status naming what went (details.kind is the resource).
+    const details = { name: r.obj.metadata?.name ?? ctx.info.name, group: ctx.resource.group, kind: ctx.resource.resource, uid: r.obj.metadata?.uid };
+    sendJson(ctx.res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details }, negotiate(ctx.req.headers.accept, false).format, warningHeaders(ctx));
+    return;
+  }
+  sendObject(server, ctx, code, r.obj);
 }
+
+/** The kinds whose storage returns the deleted object itself (upstream's ReturnDeletedObject), by group/resource. */
+const RETURNS_DELETED_OBJECT = new Set([
+  '/pods',
+  '/services',
+  '/serviceaccounts',
+  '/namespaces',
+  '/persistentvolumes',
+  '/persistentvolumeclaims',
+  'storage.k8s.io/storageclasses',
+]);
 
 async function handleDeleteCollection(server: ApiServer, ctx: RequestContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);

@@ -97,6 +97,8 @@ export interface WriteOpts {
 export interface DeleteOpts extends WriteOpts {
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  /** The deprecated field as the client sent it (undefined when absent); only the response code looks at it. */
+  orphanDependents?: boolean;
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
@@ -209,38 +211,70 @@ export class ResourceStore {
    * Returns the stored object and whether it was created.
    */
   async update(namespace: string, name: string, fn: UpdateFn, opts: WriteOpts = {}): Promise<{ obj: Obj; created: boolean }> {
+    // As upstream's GuaranteedUpdate with a cached existing object: the first attempt starts from the watch
+    // cache's copy (saving a store read); anything that could be an artefact of a stale copy (a miss, a
+    // resourceVersion precondition, a no-op, a CAS conflict) re-reads the store and tries again.
+    let fromCache = this.cache.loaded;
     for (let attempt = 0; ; attempt++) {
-      const cur = await this.readRaw(namespace, name);
-      const next = await fn(cur ? structuredClone(cur.obj) : undefined);
+      const cached = fromCache;
+      const cur = cached ? this.cachedRaw(namespace, name) : await this.readRaw(namespace, name);
+      fromCache = false;
+      if (cached && !cur) continue;
+      let next: Obj;
+      try {
+        next = await fn(cur ? structuredClone(cur.obj) : undefined);
+      } catch (err) {
+        // The refusal may be an artefact of the stale copy (e.g. a resourceVersion check): ask the store.
+        if (cached) continue;
+        throw err;
+      }
       if (!cur) {
         const created = await this.create(next, opts);
         return { obj: created, created: true };
       }
       const pinned = next.metadata?.resourceVersion;
-      if (pinned !== undefined && pinned !== '' && pinned !== String(cur.rev)) throw conflict(this.gr, name);
+      if (pinned !== undefined && pinned !== '' && pinned !== String(cur.rev)) {
+        if (cached) continue;
+        throw conflict(this.gr, name);
+      }
       if (this.hooks.shouldDeleteOnUpdate(next)) {
         // The last finalizer of an object being deleted went away: the object goes now.
-        if (opts.dryRun) return { obj: next, created: false };
+        if (opts.dryRun) {
+          if (cached) continue;
+          return { obj: next, created: false };
+        }
         try {
           const res = await this.backend.delete(this.key(namespace, name), cur.rev);
           return { obj: withResourceVersion(stripRv(next), res.revision), created: false };
         } catch (err) {
-          if (err instanceof ConflictError && (pinned === undefined || pinned === '') && attempt < 10) continue;
+          if (err instanceof ConflictError && (cached || ((pinned === undefined || pinned === '') && attempt < 10))) continue;
           throw mapWriteError(err, this.gr, name);
         }
       }
       const curCmp = stripRv(cur.obj);
       const nextCmp = stripRv(next);
-      if (deepEqual(curCmp as Json, nextCmp as Json)) return { obj: cur.obj, created: false };
-      if (opts.dryRun) return { obj: withResourceVersion(nextCmp, cur.rev), created: false };
+      if (deepEqual(curCmp as Json, nextCmp as Json)) {
+        if (cached) continue;
+        return { obj: cur.obj, created: false };
+      }
+      if (opts.dryRun) {
+        if (cached) continue;
+        return { obj: withResourceVersion(nextCmp, cur.rev), created: false };
+      }
       try {
         const res = await this.backend.update(this.key(namespace, name), encode(nextCmp), cur.rev);
         return { obj: withResourceVersion(nextCmp, res.revision), created: false };
       } catch (err) {
-        if ((err instanceof ConflictError || err instanceof StorageNotFoundError) && (pinned === undefined || pinned === '') && attempt < 10) continue;
+        if ((err instanceof ConflictError || err instanceof StorageNotFoundError) && (cached || ((pinned === undefined || pinned === '') && attempt < 10))) continue;
         throw mapWriteError(err, this.gr, name);
       }
     }
+  }
+
+  /** The watch cache's copy of one object (frozen, shared), or undefined when the cache does not hold it. */
+  private cachedRaw(namespace: string, name: string): { obj: Obj; rev: number } | undefined {
+    const c = this.cache.get(this.key(namespace, name));
+    return c ? { obj: c.obj as Obj, rev: c.rev } : undefined;
   }
 
   /**
@@ -248,41 +282,55 @@ export class ResourceStore {
    * deletion. `rev` of the read is the CAS guard; conflicts retry.
    */
   async delete(namespace: string, name: string, opts: DeleteOpts = {}): Promise<DeleteResult> {
+    // The first attempt may start from the watch cache's copy, as `update` does; whatever a stale copy could
+    // have caused (a miss, a failed precondition, a no-op, a CAS conflict, a dry run's answer) re-reads the store.
+    let fromCache = this.cache.loaded;
     for (let attempt = 0; ; attempt++) {
-      const cur = await this.readRaw(namespace, name);
-      if (!cur) throw notFound(this.gr, name);
+      const cached = fromCache;
+      const cur = cached ? this.cachedRaw(namespace, name) : await this.readRaw(namespace, name);
+      fromCache = false;
+      if (!cur) {
+        if (cached) continue;
+        throw notFound(this.gr, name);
+      }
       const obj = structuredClone(cur.obj);
       const meta = obj.metadata ?? {};
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== meta.uid) {
+        if (cached) continue;
         throw conflictPrecondition(this.gr, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ''}`);
       }
       if (pre?.resourceVersion && pre.resourceVersion !== String(cur.rev)) {
+        if (cached) continue;
         throw conflictPrecondition(
           this.gr,
           name,
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.rev}`,
         );
       }
+      if (cached && opts.dryRun) continue;
       const marked = this.hooks.markForDeletion(this.info, obj, opts);
       if (marked) {
         // Finalizers or a grace period keep the object; it only gets (or keeps) its deletionTimestamp.
-        if (deepEqual(stripRv(cur.obj) as Json, stripRv(marked) as Json)) return { obj: cur.obj, deleted: false };
+        if (deepEqual(stripRv(cur.obj) as Json, stripRv(marked) as Json)) {
+          if (cached) continue;
+          return { obj: cur.obj, deleted: false };
+        }
         if (opts.dryRun) return { obj: marked, deleted: false };
         try {
           const res = await this.backend.update(this.key(namespace, name), encode(stripRv(marked)), cur.rev);
           return { obj: withResourceVersion(stripRv(marked), res.revision), deleted: false };
         } catch (err) {
-          if ((err instanceof ConflictError) && attempt < 10) continue;
+          if ((err instanceof ConflictError || (cached && err instanceof StorageNotFoundError)) && (cached || attempt < 10)) continue;
           throw mapWriteError(err, this.gr, name);
         }
       }
       if (opts.dryRun) return { obj: cur.obj, deleted: true };
       try {
         const res = await this.backend.delete(this.key(namespace, name), cur.rev);
-        return { obj: withResourceVersion(stripRv(cur.obj), res.revision), deleted: true };
+        return { obj: withResourceVersion(stripRv(obj), res.revision), deleted: true };
       } catch (err) {
-        if (err instanceof ConflictError && attempt < 10) continue;
+        if ((err instanceof ConflictError || (cached && err instanceof StorageNotFoundError)) && (cached || attempt < 10)) continue;
         if (err instanceof StorageNotFoundError) throw notFound(this.gr, name);
         throw mapWriteError(err, this.gr, name);
       }

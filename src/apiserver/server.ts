@@ -98,6 +98,9 @@ export interface AdmissionPlugin {
 /** Namespaces that exist from the start and cannot be deleted. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
+const STREAM_WINDOW = 256 * 1024;
+const CONNECTION_WINDOW = 16 * 1024 * 1024;
+
 /**
  * A running apiserver. `start()` opens the store, ensures PKI, bootstraps system objects and listens;
  * `stop()` stops accepting, lets in-flight writes finish (up to 10 s), ends watches, closes the store.
@@ -192,6 +195,9 @@ export class ApiServer {
     }
     await this.listen();
     await this.bootstrap();
+    // Every resource's watch cache starts now (one store watch each), as kube-apiserver's do: admission reads
+    // namespaces from memory and the first list or watch does not wait for a relist.
+    await Promise.all([...new Set([...this.stores.values()].map((s) => s.cache))].map((c) => c.start()));
     this.ready = true;
   }
 
@@ -204,11 +210,22 @@ export class ApiServer {
         ca: this.pki.clientCa.certPem,
         requestCert: true,
         rejectUnauthorized: false,
-        settings: { maxConcurrentStreams: 1000 },
+        // As kube-apiserver: 256 KiB of upload window per stream (its 99th percentile request body), and the
+        // connection window sized for many streams, so large bodies do not crawl in 64 KiB steps.
+        settings: { maxConcurrentStreams: 1000, initialWindowSize: STREAM_WINDOW },
+        // MiB a connection may hold in flight before nghttp2 refuses new streams (default 10): with the windows
+        // above, one busy client connection (a controller, the load benchmark) would otherwise see its streams
+        // reset under load instead of being served late.
+        maxSessionMemory: 64,
       },
       (req, res) => void this.handle(req, res),
     );
     server.on('session', (s) => {
+      try {
+        s.setLocalWindowSize(CONNECTION_WINDOW);
+      } catch {
+        // the session closed before its settings were exchanged
+      }
       this.sessions.add(s);
       s.on('close', () => this.sessions.delete(s));
     });

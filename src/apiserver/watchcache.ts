@@ -67,6 +67,7 @@ export class WatchCache {
   private storeWatch: Watch | undefined;
   private waiters: Array<{ rev: number; resolve: () => void }> = [];
   private ready: Promise<void> | undefined;
+  private isLoaded = false;
   private closed = false;
   private readonly historySize: number;
   private readonly freshTimeoutMs: number;
@@ -91,6 +92,11 @@ export class WatchCache {
     return this.rev;
   }
 
+  /** True once the initial list has been loaded (and until close): `get` answers from a complete copy. */
+  get loaded(): boolean {
+    return this.isLoaded && !this.closed;
+  }
+
   get size(): number {
     return this.objects.size;
   }
@@ -113,10 +119,11 @@ export class WatchCache {
       continueFrom = page.kvs[page.kvs.length - 1]!.key;
     }
     this.objects = objects;
+    this.isLoaded = true;
     this.history = [];
     this.historyStart = revision;
     this.setRevision(revision);
-    const watch = this.backend.watch(this.prefix, revision + 1, { progressNotifyIntervalMs: 5000 });
+    const watch = this.backend.watch(this.prefix, revision + 1, { progressNotifyIntervalMs: 5000, prevKv: false });
     this.storeWatch = watch;
     void this.pump(watch);
   }

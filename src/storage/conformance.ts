@@ -273,6 +273,23 @@ export function runConformance(name: string, open: (opts?: ConformanceOpenOption
         expect(events[1]!.kv.createRevision).toBe(c.revision);
       });
 
+      it('with prevKv: false delivers the same changes (previous values optional)', async () => {
+        const w = b.watch(p, 0, { prevKv: false });
+        await sleep(50);
+        const c = await b.create(p + 'n', enc('1'));
+        await b.update(p + 'n', enc('2'), c.kv.modRevision);
+        await b.delete(p + 'n');
+        const { events } = await collect(w, (ev) => ev.length >= 3);
+        w.close();
+        expect(events.map((e) => ({ ...summarize(e), prev: undefined }))).toEqual([
+          { type: 'PUT', key: p + 'n', revision: c.revision, value: '1', prev: undefined },
+          { type: 'PUT', key: p + 'n', revision: c.revision + 1, value: '2', prev: undefined },
+          { type: 'DELETE', key: p + 'n', revision: c.revision + 2, value: '', prev: undefined },
+        ]);
+        // Where previous values do come, they are the right ones.
+        if (events[1]!.prevKv) expect(new TextDecoder().decode(events[1]!.prevKv.value)).toBe('1');
+      });
+
       it('watchers started at random past revisions each see exactly the history from their start', async () => {
         const history: Recorded[] = [];
         const state = new Map<string, { rev: number; value: string }>();

@@ -88,6 +88,12 @@ export interface WatchOptions {
    * undefined: the backend's default (see each backend); 0: never.
    */
   progressNotifyIntervalMs?: number;
+  /**
+   * false: the consumer keeps its own copy of previous states, so events need not carry `prevKv` (etcd then
+   * skips reading and sending the previous value of every change). A hint: a backend that has the previous
+   * value for free may still send it. undefined or true: every event carries `prevKv` as documented on `watch`.
+   */
+  prevKv?: boolean;
   /** Ends the watch (the iterator returns normally). */
   signal?: AbortSignal;
 }

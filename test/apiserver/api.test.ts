@@ -22,7 +22,7 @@ function req(method: string, p: string, body?: unknown, headers: Record<string, 
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     const r = https.request(
-      { host: '127.0.0.1', port: server.port, path: p, method, ca: tls.ca, cert: tls.cert, key: tls.key, headers: { 'Content-Type': 'application/json', ...headers } },
+      { host: '127.0.0.1', port: server.port, path: p, method, ca: tls.ca, cert: tls.cert, key: tls.key, headers: { 'Content-Type': 'application/json', ...(data !== undefined ? { 'Content-Length': String(Buffer.byteLength(data)) } : {}), ...headers } },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
@@ -233,5 +233,65 @@ describe('services', () => {
     expect((await req('DELETE', '/api/v1/namespaces/default/services/np1')).status).toBe(200);
     const again = await req('POST', '/api/v1/namespaces/default/services', JSON.stringify(svc('np4', { type: 'NodePort', clusterIP: a.json.spec.clusterIP, ports: [{ port: 80, nodePort: port }] })));
     expect(again.status).toBe(201);
+  });
+
+  it('writes that start from a stale watch-cache copy re-read the store instead of failing', async () => {
+    const c1 = await req('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify(cm('stale-cache')));
+    expect(c1.status).toBe(201);
+    const store = server.store('', 'configmaps');
+    const key = store.key('default', 'stale-cache');
+    await store.cache.waitFresh(Number(c1.json.metadata.resourceVersion));
+    const staleCopy = store.cache.get(key)!;
+    const u1 = await req('PUT', '/api/v1/namespaces/default/configmaps/stale-cache', JSON.stringify({ ...c1.json, data: { a: '2' } }));
+    expect(u1.status).toBe(200);
+    // From here on the cache answers with the first version, as a cache that has not seen the update yet would.
+    const realGet = store.cache.get.bind(store.cache);
+    store.cache.get = (k: string) => (k === key ? staleCopy : realGet(k));
+    try {
+      // The client's resourceVersion is newer than the cached copy: not a conflict.
+      const u2 = await req('PUT', '/api/v1/namespaces/default/configmaps/stale-cache', JSON.stringify({ ...u1.json, data: { a: '3' } }));
+      expect(u2.status).toBe(200);
+      expect(u2.json.data).toEqual({ a: '3' });
+      // A merge patch computed on the stale copy would lose nothing either: the store's state wins.
+      const p = await req('PATCH', '/api/v1/namespaces/default/configmaps/stale-cache', JSON.stringify({ data: { b: 'x' } }), { 'Content-Type': 'application/merge-patch+json' });
+      expect(p.status).toBe(200);
+      expect(p.json.data).toEqual({ a: '3', b: 'x' });
+      // A really stale resourceVersion is still a 409.
+      const u3 = await req('PUT', '/api/v1/namespaces/default/configmaps/stale-cache', JSON.stringify({ ...u1.json, data: { a: '4' } }));
+      expect(u3.status).toBe(409);
+      expect(u3.json.reason).toBe('Conflict');
+      // A delete with the current resourceVersion as precondition succeeds.
+      const d = await req('DELETE', '/api/v1/namespaces/default/configmaps/stale-cache', JSON.stringify({ preconditions: { resourceVersion: p.json.metadata.resourceVersion } }));
+      expect(d.body).toContain('"status":"Success"');
+    } finally {
+      store.cache.get = realGet;
+    }
+    expect((await req('GET', '/api/v1/namespaces/default/configmaps/stale-cache')).status).toBe(404);
+  });
+
+  it('answers deletes as upstream: a Status for most kinds, the object for pods, 202 for orphanDependents=false on a kept object', async () => {
+    expect((await req('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify(cm('del-status')))).status).toBe(201);
+    const d = await req('DELETE', '/api/v1/namespaces/default/configmaps/del-status');
+    expect(d.status).toBe(200);
+    expect(d.json).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Success', details: { name: 'del-status', group: '', kind: 'configmaps' } });
+    expect(d.json.details.uid).toMatch(/^[0-9a-f-]{36}$/);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'del-pod' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+    expect((await req('POST', '/api/v1/namespaces/default/pods', JSON.stringify(pod))).status).toBe(201);
+    const dp = await req('DELETE', '/api/v1/namespaces/default/pods/del-pod', JSON.stringify({ gracePeriodSeconds: 0 }));
+    expect(dp.status).toBe(200);
+    expect(dp.json.kind).toBe('Pod');
+    const held = { ...cm('del-held'), metadata: { name: 'del-held', namespace: 'default', finalizers: ['example.com/hold'] } };
+    const c = await req('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify(held));
+    expect(c.status).toBe(201);
+    const dh = await req('DELETE', '/api/v1/namespaces/default/configmaps/del-held', JSON.stringify({ orphanDependents: false }));
+    expect(dh.status).toBe(202);
+    expect(dh.json.kind).toBe('ConfigMap');
+    expect(dh.json.metadata.deletionTimestamp).toBeTruthy();
+    const again = await req('DELETE', '/api/v1/namespaces/default/configmaps/del-held');
+    expect(again.status).toBe(200);
+    expect(again.json.kind).toBe('ConfigMap');
+    const rel = await req('PATCH', '/api/v1/namespaces/default/configmaps/del-held', JSON.stringify({ metadata: { finalizers: null } }), { 'Content-Type': 'application/merge-patch+json' });
+    expect(rel.status).toBe(200);
+    expect((await req('GET', '/api/v1/namespaces/default/configmaps/del-held')).status).toBe(404);
   });
 });

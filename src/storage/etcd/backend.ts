@@ -392,14 +392,16 @@ export class EtcdBackend implements Backend {
         { key: k, target: CompareTarget.Create, result: CompareResult.Greater, create_revision: 0 },
         { key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expectedModRevision },
       ],
-      [{ request_put: { key: k, value: v, lease, prev_kv: true } }],
+      // The key's create revision comes from a keys-only range after the put (prev_kv would ship the whole
+      // previous value back just for it).
+      [{ request_put: { key: k, value: v, lease } }, { request_range: { key: k, keys_only: true } }],
       [{ request_range: { key: k } }],
       { lease, size: v.byteLength },
     );
     if (res.succeeded) {
       const rev = Number(res.header.revision);
-      const prev = res.responses[0]?.response_put?.prev_kv;
-      const createRevision = prev ? Number(prev.create_revision) : rev;
+      const after = res.responses[1]?.response_range?.kvs[0];
+      const createRevision = after ? Number(after.create_revision) : rev;
       return { kv: { key, value: v, createRevision, modRevision: rev, lease }, revision: rev };
     }
     const cur = res.responses[0]?.response_range?.kvs[0];
@@ -444,6 +446,7 @@ export class EtcdBackend implements Backend {
       this.opts.watchBuffer,
       opts.progressNotifyIntervalMs ?? this.opts.progressNotifyIntervalMs,
       opts.signal,
+      opts.prevKv !== false,
     );
     if (!w.queue.ended) {
       this.watches.add(w);
@@ -598,6 +601,7 @@ class EtcdWatch {
     limit: number,
     private readonly idleMs: number,
     signal: AbortSignal | undefined,
+    private readonly prevKv: boolean,
   ) {
     if (fromRevision > 0) this.lastEventRev = fromRevision - 1;
     this.queue = new WatchQueue(
@@ -655,7 +659,7 @@ class EtcdWatch {
             key: this.key,
             range_end: this.rangeEnd,
             start_revision: this.requestedStart,
-            prev_kv: true,
+            prev_kv: this.prevKv,
             progress_notify: true,
           },
         });
