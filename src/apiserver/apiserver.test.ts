@@ -11,6 +11,7 @@ import { WatchCache } from './watchcache.js';
 import { decode, encode } from './registry.js';
 import { filterEvent } from './handlers.js';
 import { findDuplicateFields, negotiate } from './http.js';
+import { requestDeadlineMs } from './server.js';
 
 describe('parseRequestInfo', () => {
   const q = (s = '') => new URLSearchParams(s);
@@ -129,5 +130,22 @@ describe('http helpers', () => {
     expect(negotiate('application/vnd.kubernetes.protobuf,application/json', true).as).toBe('object');
     expect(negotiate('application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io', true).as).toBe('partial');
     expect(() => negotiate('text/html', true)).toThrow(/only the following media types/);
+  });
+});
+
+describe('requestDeadlineMs', () => {
+  it.each([
+    [null, 60_000],
+    ['', 60_000],
+    ['5s', 5_000],
+    ['1m30s', 60_000],
+    ['250ms', 250],
+    ['0s', 60_000],
+    ['-3s', 60_000],
+  ])('timeout=%s gives %d ms', (param, want) => {
+    expect(requestDeadlineMs(param, 60_000)).toBe(want);
+  });
+  it('refuses an unparsable duration with 400', () => {
+    expect(() => requestDeadlineMs('10', 60_000)).toThrow(/invalid timeout specified in the request URL - time: /);
   });
 });

@@ -38,6 +38,7 @@ import {
   typeMismatch,
   type ResourceInfo,
 } from '../api/index.js';
+import { parseDuration } from '../api/protobuf/index.js';
 import { openBackend, type Backend } from '../storage/index.js';
 import { ensureClusterPki, firstServiceIp, writeAdminKubeconfig, type ClusterPki } from '../pki/index.js';
 import { buildInfo } from '../version/index.js';
@@ -542,13 +543,16 @@ export class ApiServer {
     if (!isLong) this.inflight++;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const work = this.route(req, res, url, info);
-      if (isLong) await work;
+      if (isLong) await this.route(req, res, url, info);
       else {
+        // As upstream's request deadline: the client's `?timeout=` (kubectl --request-timeout) when shorter
+        // than the server's maximum, else the maximum.
+        const limitMs = requestDeadlineMs(url.searchParams.get('timeout'), this.opts.requestTimeoutMs);
+        const work = this.route(req, res, url, info);
         await Promise.race([
           work,
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(timeout('request did not complete within the allotted timeout', 0)), this.opts.requestTimeoutMs);
+            timer = setTimeout(() => reject(timeout('request did not complete within the allotted timeout', 0)), limitMs);
           }),
         ]);
       }
@@ -835,3 +839,19 @@ function namespaceLifecycle(server: ApiServer): AdmissionPlugin {
 }
 
 export { nowTime, splitApiVersion };
+
+/**
+ * The deadline of a non-long-running request in milliseconds: the `timeout` query parameter (a Go duration)
+ * when it is positive and under `maxMs`, else `maxMs`. Throws 400 for an unparsable value, in upstream words.
+ */
+export function requestDeadlineMs(param: string | null, maxMs: number): number {
+  if (param === null || param === '') return maxMs;
+  let ns: bigint;
+  try {
+    ns = parseDuration(param);
+  } catch (e) {
+    throw badRequest(`invalid timeout specified in the request URL - ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const ms = Number(ns / 1_000_000n);
+  return ms > 0 && ms < maxMs ? ms : maxMs;
+}

@@ -294,4 +294,21 @@ describe('services', () => {
     expect(rel.status).toBe(200);
     expect((await req('GET', '/api/v1/namespaces/default/configmaps/del-held')).status).toBe(404);
   });
+
+  it('ends a request at its deadline (the client\'s ?timeout= under the 60 s maximum) with 504 Timeout', async () => {
+    const t0 = Date.now();
+    // A list that waits for a revision the store will not reach soon: only the deadline ends it early.
+    const r = await req('GET', '/api/v1/namespaces/default/configmaps?resourceVersion=999999999&resourceVersionMatch=NotOlderThan&timeout=300ms');
+    const took = Date.now() - t0;
+    expect(r.status).toBe(504);
+    expect(r.json).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Timeout', code: 504 });
+    expect(r.json.message).toContain('request did not complete within the allotted timeout');
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(2500);
+    const bad = await req('GET', '/api/v1/namespaces/default/configmaps?timeout=soon');
+    expect(bad.status).toBe(400);
+    expect(bad.json.message).toBe('invalid timeout specified in the request URL - time: invalid duration "soon"');
+    // The server keeps working after a timed-out request.
+    expect((await req('GET', '/api/v1/namespaces/default/configmaps?timeout=30s')).status).toBe(200);
+  });
 });
