@@ -759,16 +759,24 @@ export class ApiServer {
     this.stopping = true;
     this.ready = false;
     for (const end of [...this.watches]) end();
-    if (this.inflight > 0) {
-      await Promise.race([new Promise<void>((r) => (this.inflightDone = r)), new Promise((r) => setTimeout(r, 10_000))]);
-    }
+    if (this.inflight > 0) await within(new Promise<void>((r) => (this.inflightDone = r)), 10_000);
     const closed = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     for (const s of this.sessions) s.close();
     for (const sock of this.sockets) sock.destroy();
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+    await within(closed, 2000);
     const caches = new Set([...this.stores.values()].map((s) => s.cache));
     for (const c of caches) c.close();
     if (!this.opts.backend) await this.backend?.close();
+  }
+}
+
+/** Waits for `p` at most `ms`; the timer does not outlive the wait (a pending timer would delay the process's exit). */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

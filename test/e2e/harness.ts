@@ -20,9 +20,12 @@ export interface RunningServer {
   stop(): Promise<number | null>;
 }
 
-/** Starts `kubets server --https-port 0` on `storage` (etcd: a real etcd started here) and waits for the kubeconfig line. */
-export async function startServer(storage: 'sqlite' | 'etcd', extraArgs: string[] = []): Promise<RunningServer> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kubets-e2e-'));
+/**
+ * Starts `kubets server --https-port 0` on `storage` (etcd: a real etcd started here) and waits for the kubeconfig
+ * line. With `opts.dataDir` the server runs on that directory and `stop()` leaves it in place (the caller owns it).
+ */
+export async function startServer(storage: 'sqlite' | 'etcd', extraArgs: string[] = [], opts: { dataDir?: string } = {}): Promise<RunningServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'kubets-e2e-'));
   let etcd: EtcdProcess | undefined;
   const args = [BIN, 'server', '--data-dir', dataDir, '--https-port', '0', ...extraArgs];
   if (storage === 'etcd') {
@@ -66,7 +69,7 @@ export async function startServer(storage: 'sqlite' | 'etcd', extraArgs: string[
         proc.kill('SIGTERM');
       });
       await etcd?.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
       return code;
     },
   };
