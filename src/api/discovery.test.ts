@@ -89,6 +89,8 @@ describe('legacy discovery', () => {
     expect(list.groups.map((g) => g.name)).toEqual([
       'apps',
       'events.k8s.io',
+      'authentication.k8s.io',
+      'authorization.k8s.io',
       'autoscaling',
       'batch',
       'networking.k8s.io',

@@ -157,6 +157,14 @@ export const RESOURCES: readonly ResourceInfo[] = Object.freeze([
   r({ group: 'apps', versions: ['v1'], resource: 'statefulsets', singularName: 'statefulset', kind: 'StatefulSet', namespaced: true, shortNames: ['sts'], categories: ['all'], subresources: [scale, status('StatefulSet')] }),
   // events.k8s.io/v1 (stored together with core events, as core v1 Event)
   r({ group: 'events.k8s.io', versions: ['v1'], resource: 'events', singularName: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], storage: { group: '', version: 'v1', kind: 'Event' } }),
+  // authentication.k8s.io/v1 (virtual: answered from the request, never stored)
+  r({ group: 'authentication.k8s.io', versions: ['v1'], resource: 'selfsubjectreviews', singularName: 'selfsubjectreview', kind: 'SelfSubjectReview', namespaced: false, verbs: CREATE, storage: null }),
+  r({ group: 'authentication.k8s.io', versions: ['v1'], resource: 'tokenreviews', singularName: 'tokenreview', kind: 'TokenReview', namespaced: false, verbs: CREATE, storage: null }),
+  // authorization.k8s.io/v1 (virtual)
+  r({ group: 'authorization.k8s.io', versions: ['v1'], resource: 'localsubjectaccessreviews', singularName: 'localsubjectaccessreview', kind: 'LocalSubjectAccessReview', namespaced: true, verbs: CREATE, storage: null }),
+  r({ group: 'authorization.k8s.io', versions: ['v1'], resource: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: CREATE, storage: null }),
+  r({ group: 'authorization.k8s.io', versions: ['v1'], resource: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', kind: 'SelfSubjectRulesReview', namespaced: false, verbs: CREATE, storage: null }),
+  r({ group: 'authorization.k8s.io', versions: ['v1'], resource: 'subjectaccessreviews', singularName: 'subjectaccessreview', kind: 'SubjectAccessReview', namespaced: false, verbs: CREATE, storage: null }),
   // autoscaling/v2 + v1 (stored as v2)
   r({ group: 'autoscaling', versions: ['v2', 'v1'], resource: 'horizontalpodautoscalers', singularName: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: [status('HorizontalPodAutoscaler')] }),
   // batch/v1
@@ -194,6 +202,8 @@ const GROUP_ORDER: readonly string[] = [
   '',
   'apps',
   'events.k8s.io',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
   'autoscaling',
   'batch',
   'networking.k8s.io',

@@ -75,9 +75,21 @@ export interface AuthorizationAttributes {
   readonly name: string;
 }
 
-/** The authorization seam (RBAC and Node authorizers come with issue 4). */
+/**
+ * An authorizer's decision, as upstream's Decision: `allowed` true = Allow; `denied` true = an explicit Deny (no
+ * later authorizer may allow); neither = NoOpinion (the next authorizer decides; `noOpinion` may say so
+ * explicitly). `reason` is appended to the 403 message when every authorizer passed.
+ */
+export interface AuthorizationDecision {
+  allowed: boolean;
+  denied?: boolean;
+  noOpinion?: boolean;
+  reason?: string;
+}
+
+/** The authorization seam: the server asks each configured authorizer in order (Node, RBAC, ...). */
 export interface Authorizer {
-  authorize(attrs: AuthorizationAttributes): Promise<{ allowed: boolean; reason?: string }> | { allowed: boolean; reason?: string };
+  authorize(attrs: AuthorizationAttributes): Promise<AuthorizationDecision> | AuthorizationDecision;
 }
 
 /** Allows every authenticated request (until RBAC lands). */

@@ -1,4 +1,5 @@
 // Resource request handlers: get, list, watch, create, update, patch, delete, deletecollection and the subresources.
+import { REVIEW_RESOURCES, review } from './reviews.js';
 import {
   PatchError,
   StatusError,
@@ -76,6 +77,7 @@ export async function handleResource(server: ApiServer, ctx: RequestContext): Pr
     return handleBinding(server, ctx, '');
   }
   if (ctx.resource.resource === 'componentstatuses') return handleComponentStatuses(server, ctx);
+  if (REVIEW_RESOURCES[`${ctx.resource.group}/${ctx.resource.resource}`]) return handleReview(server, ctx);
   if (!ctx.resource.verbs.includes(info.verb as any)) throw methodNotSupported(ctx.store.gr, info.verb);
   switch (info.verb) {
     case 'get':
@@ -569,8 +571,11 @@ async function createObject(server: ApiServer, ctx: RequestContext, ext: Obj, pa
   let obj = server.toInternal(ext, ctx.apiVersion, ctx.resource);
   store.prepareCreate(obj);
   server.hooks.applyDefaults(ctx.resource, obj);
+  // As upstream: mutating admission, then validation of the result, then validating admission.
+  const attrs = { operation: 'CREATE' as const, ctx, obj, dryRun: params.dryRun };
+  await server.admit(attrs, 'mutate');
   store.validateCreate(obj);
-  await server.admit({ operation: 'CREATE', ctx, obj, dryRun: params.dryRun });
+  await server.admit(attrs, 'validate');
   obj = await server.beforeCreate(ctx.resource, obj, params.dryRun);
   try {
     return await store.create(obj, { dryRun: params.dryRun });
@@ -633,8 +638,10 @@ async function updateObject(
       if (clientRv) obj.metadata.resourceVersion = clientRv;
       else obj.metadata.resourceVersion = current.metadata.resourceVersion;
       if (clientRv && clientRv !== current.metadata.resourceVersion) throw conflict(store.gr, ctx.info.name);
+      const attrs = { operation: 'UPDATE' as const, ctx, obj, old: current, dryRun: params.dryRun };
+      await server.admit(attrs, 'mutate');
       store.validateUpdate(obj, current);
-      await server.admit({ operation: 'UPDATE', ctx, obj, old: current, dryRun: params.dryRun });
+      await server.admit(attrs, 'validate');
       obj = await server.beforeUpdate(ctx.resource, obj, current, params.dryRun);
       if (!clientRv) delete obj.metadata.resourceVersion;
       return obj;
@@ -941,6 +948,18 @@ async function handleScale(server: ApiServer, ctx: RequestContext): Promise<void
     { dryRun: params.dryRun },
   );
   sendJson(ctx.res, 200, scaleOf(result.obj, ctx));
+}
+
+/** authorization.k8s.io and authentication.k8s.io reviews: answered from the request, never stored. */
+async function handleReview(server: ApiServer, ctx: RequestContext): Promise<void> {
+  if (ctx.info.verb !== 'create') throw methodNotSupported({ group: ctx.resource.group, resource: ctx.resource.resource }, ctx.info.verb);
+  const body = await readBody(ctx.req);
+  const { value } = parseBody(body, ctx.req.headers['content-type']);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest(`Object 'Kind' is missing in '${body.toString('utf8').slice(0, 200)}'`);
+  checkTypeMeta(value as Obj, ctx.apiVersion, ctx.resource.kind);
+  const out = await review(`${ctx.resource.group}/${ctx.resource.resource}`, ctx.apiVersion, value as Obj, ctx.user, ctx.info.namespace, server.reviews);
+  const neg = negotiate(ctx.req.headers.accept, false);
+  sendJson(ctx.res, 201, out, neg.format, warningHeaders(ctx));
 }
 
 async function handleBinding(server: ApiServer, ctx: RequestContext, podName: string): Promise<void> {

@@ -47,7 +47,9 @@ import { ResourceStore, nowTime, setNameValidator, type Obj } from './registry.j
 import { defaultHooks } from './hooks.js';
 import { handleResource, splitApiVersion, type RequestContext } from './handlers.js';
 import { parseAccept, sendJson, sendStatus, type Req, type Res } from './http.js';
-import { alwaysAllow, authenticate, x509Authenticator, type Authenticator, type Authorizer, type UserInfo } from './authn.js';
+import { alwaysAllow, authenticate, x509Authenticator, type AuthorizationAttributes, type Authenticator, type Authorizer, type UserInfo } from './authn.js';
+import type { ReviewDecision, ReviewDeps } from './reviews.js';
+import type { AdmissionPlugin, AdmissionRequest } from './access.js';
 import { AllocationError, NodePortAllocator, ServiceIpAllocator, parsePortRange } from './allocator.js';
 
 /** Options of the apiserver; defaults in brackets. Flags of `kubets apiserver` map one to one. */
@@ -74,26 +76,21 @@ export interface ApiServerOptions {
   backend?: Backend;
   /** Extra authenticators tried after x509 (issue 4). */
   authenticators?: Authenticator[];
-  /** Authorizer [allow all authenticated]. */
+  /** Authorizer [allow all authenticated]; `authorizers` (asked in order) wins when both are given. */
   authorizer?: Authorizer;
+  /** Authorizers asked in order after the privileged-group check (issue 4: Node, RBAC). */
+  authorizers?: Authorizer[];
   /** Log lines go here [stderr]. */
   log?: (line: string) => void;
 }
 
-/** One admission request. */
+/** One admission request as the handlers describe it; the server turns it into an `AdmissionRequest`. */
 export interface AdmissionAttributes {
   operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
   ctx: RequestContext;
   obj: Obj;
   old?: Obj;
   dryRun: boolean;
-}
-
-/** An admission plugin: `admit` may mutate `attrs.obj`, `validate` may only refuse; both throw StatusError to refuse. */
-export interface AdmissionPlugin {
-  readonly name: string;
-  admit?(attrs: AdmissionAttributes): Promise<void> | void;
-  validate?(attrs: AdmissionAttributes): Promise<void> | void;
 }
 
 /** Namespaces that exist from the start and cannot be deleted. */
@@ -107,7 +104,7 @@ const CONNECTION_WINDOW = 16 * 1024 * 1024;
  * `stop()` stops accepting, lets in-flight writes finish (up to 10 s), ends watches, closes the store.
  */
 export class ApiServer {
-  readonly opts: Required<Omit<ApiServerOptions, 'backend' | 'etcdServers' | 'etcdPrefix' | 'authenticators' | 'authorizer' | 'log'>> & ApiServerOptions;
+  readonly opts: Required<Pick<ApiServerOptions, 'dataDir' | 'httpsPort' | 'bindAddress' | 'storage' | 'serviceClusterIpRange' | 'serviceNodePortRange' | 'requestTimeoutMs'>> & ApiServerOptions;
   backend!: Backend;
   pki!: ClusterPki;
   private server: http2.Http2SecureServer | undefined;
@@ -120,9 +117,12 @@ export class ApiServer {
   serviceIps!: ServiceIpAllocator;
   nodePorts!: NodePortAllocator;
   port = 0;
+  /** The admission chain in order (mutating `admit`s run first, then validating `validate`s). */
   readonly admission: AdmissionPlugin[] = [];
   private readonly authenticators: Authenticator[];
-  private readonly authorizer: Authorizer;
+  private readonly authorizers: Authorizer[];
+  /** What the review APIs (SubjectAccessReview, TokenReview, ...) ask of the server. */
+  reviews: ReviewDeps;
   private readonly log: (line: string) => void;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly sockets = new Set<import('node:net').Socket>();
@@ -158,7 +158,12 @@ export class ApiServer {
       ...opts,
     };
     this.authenticators = [x509Authenticator, ...(opts.authenticators ?? [])];
-    this.authorizer = opts.authorizer ?? alwaysAllow;
+    this.authorizers = opts.authorizers ?? [opts.authorizer ?? alwaysAllow];
+    this.reviews = {
+      authorize: (attrs) => this.authorize(attrs),
+      rulesFor: () => ({ resourceRules: [], nonResourceRules: [], incomplete: true }),
+      authenticateToken: async () => undefined,
+    };
     this.log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
     this.admission.push(namespaceLifecycle(this));
     setNameValidator((g, k) => nameValidatorFor(g, k));
@@ -247,6 +252,23 @@ export class ApiServer {
     });
   }
 
+  /**
+   * The authorizer chain, as upstream's union: members of `system:masters` are always allowed; then each
+   * authorizer in order: the first Allow or Deny decides, NoOpinion asks the next; no one allowing is a denial
+   * whose reason joins the authorizers' reasons.
+   */
+  async authorize(attrs: AuthorizationAttributes): Promise<ReviewDecision> {
+    if (attrs.user.groups.includes('system:masters')) return { allowed: true };
+    const reasons: string[] = [];
+    for (const a of this.authorizers) {
+      const d = await a.authorize(attrs);
+      if (d.allowed) return { allowed: true, ...(d.reason ? { reason: d.reason } : {}) };
+      if (d.reason) reasons.push(d.reason);
+      if (d.denied) return { allowed: false, denied: true, reason: reasons.join('; ') };
+    }
+    return { allowed: false, ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
+  }
+
   /** The store of `group/resource`; throws if not served. */
   store(group: string, resource: string): ResourceStore {
     const s = this.stores.get(`${group}/${resource}`);
@@ -299,9 +321,32 @@ export class ApiServer {
 
   // ------------------------------------------------------------------------------------------ admission
 
-  async admit(attrs: AdmissionAttributes): Promise<void> {
-    for (const p of this.admission) if (p.admit) await p.admit(attrs);
-    for (const p of this.admission) if (p.validate) await p.validate(attrs);
+  /**
+   * Runs the admission chain on one request: `phase` 'mutate' runs every plugin's `admit` (they may change
+   * `attrs.obj`), 'validate' every `validate`, 'both' (the default) one then the other. Plugin warnings go to the
+   * response. Throws the first plugin's refusal.
+   */
+  async admit(attrs: AdmissionAttributes, phase: 'mutate' | 'validate' | 'both' = 'both'): Promise<void> {
+    const { ctx } = attrs;
+    const storage = ctx.resource.storage;
+    const req: AdmissionRequest = {
+      operation: attrs.operation,
+      group: ctx.resource.group,
+      version: storage ? storage.version : ctx.info.apiVersion,
+      kind: storage ? storage.kind : ctx.resource.kind,
+      resource: ctx.resource.resource,
+      subresource: ctx.info.subresource,
+      namespace: ctx.info.namespace,
+      name: ctx.info.name || attrs.obj?.metadata?.name || '',
+      object: attrs.obj,
+      oldObject: attrs.old,
+      user: ctx.user,
+      dryRun: attrs.dryRun,
+      warnings: ctx.warnings,
+    };
+    const runs = (p: AdmissionPlugin) => !p.handles || p.handles(attrs.operation);
+    if (phase !== 'validate') for (const p of this.admission) if (p.admit && runs(p)) await p.admit(req);
+    if (phase !== 'mutate') for (const p of this.admission) if (p.validate && runs(p)) await p.validate(req);
   }
 
   // ------------------------------------------------------------------------------------------ services: IPs and node ports
@@ -584,7 +629,7 @@ export class ApiServer {
     }
     const user = await authenticate(this.authenticators, req);
     if (!user) throw unauthorized();
-    const authz = await this.authorizer.authorize({
+    const authz = await this.authorize({
       user,
       verb: info.verb,
       isResourceRequest: info.isResourceRequest,
@@ -824,21 +869,20 @@ function namespaceLifecycle(server: ApiServer): AdmissionPlugin {
   return {
     name: 'NamespaceLifecycle',
     async validate(a) {
-      const info = a.ctx.resource;
-      if (info.group === '' && info.resource === 'namespaces') {
-        if (a.operation === 'DELETE' && SYSTEM_NAMESPACES.includes(a.ctx.info.name)) {
-          throw forbidden({ group: '', resource: 'namespaces' }, a.ctx.info.name, 'this namespace may not be deleted');
+      if (a.group === '' && a.resource === 'namespaces') {
+        if (a.operation === 'DELETE' && SYSTEM_NAMESPACES.includes(a.name)) {
+          throw forbidden({ group: '', resource: 'namespaces' }, a.name, 'this namespace may not be deleted');
         }
         return;
       }
-      if (!info.namespaced || a.operation !== 'CREATE') return;
-      const nsName = a.ctx.info.namespace;
+      if (!a.namespace || a.operation !== 'CREATE') return;
+      const nsName = a.namespace;
       const ns = server.store('', 'namespaces');
       let obj: Obj | undefined = ns.cache.get(ns.key('', nsName))?.obj;
       if (!obj) obj = await ns.get('', nsName).catch(() => undefined);
       if (!obj) throw notFound({ group: '', resource: 'namespaces' }, nsName);
       if (obj.metadata?.deletionTimestamp || obj.status?.phase === 'Terminating') {
-        const e = forbidden({ group: info.group, resource: info.resource }, a.obj.metadata?.name ?? '', `unable to create new content in namespace ${nsName} because it is being terminated`);
+        const e = forbidden({ group: a.group, resource: a.resource }, a.object?.metadata?.name ?? '', `unable to create new content in namespace ${nsName} because it is being terminated`);
         e.status.details = { ...(e.status.details ?? {}), causes: [{ reason: 'NamespaceTerminating', message: `namespace ${nsName} is being terminated`, field: 'metadata.namespace' }] } as any;
         throw e;
       }

@@ -311,4 +311,28 @@ describe('services', () => {
     // The server keeps working after a timed-out request.
     expect((await req('GET', '/api/v1/namespaces/default/configmaps?timeout=30s')).status).toBe(200);
   });
+
+  it('answers the review APIs: SelfSubjectReview, SelfSubjectAccessReview, SubjectAccessReview validation', async () => {
+    const me = await req('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }));
+    expect(me.status).toBe(201);
+    expect(me.json.status.userInfo).toMatchObject({ username: 'kubernetes-admin', groups: expect.arrayContaining(['system:masters', 'system:authenticated']) });
+    const ssar = await req(
+      'POST',
+      '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'delete', resource: 'nodes' } } }),
+    );
+    expect(ssar.status).toBe(201);
+    expect(ssar.json).toMatchObject({ kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'delete', resource: 'nodes' } }, status: { allowed: true } });
+    const bad = await req('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } }));
+    expect(bad.status).toBe(422);
+    expect(bad.json.message).toContain('at least one of user or group must be specified');
+    const lsar = await req(
+      'POST',
+      '/apis/authorization.k8s.io/v1/namespaces/default/localsubjectaccessreviews',
+      JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', spec: { user: 'jane', resourceAttributes: { namespace: 'other', verb: 'get', resource: 'pods' } } }),
+    );
+    expect(lsar.status).toBe(400);
+    expect(lsar.json.message).toBe('spec.resourceAttributes.namespace must match namespace: default');
+    expect((await req('GET', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews')).status).toBe(405);
+  });
 });
