@@ -82,6 +82,40 @@ export interface ApiServerOptions {
   authorizers?: Authorizer[];
   /** Log lines go here [stderr]. */
   log?: (line: string) => void;
+  /**
+   * Authentication, authorization, admission, encryption, audit and flow control (issue 4). Absent: the
+   * development setup of the tests that predate it (client certificates only, every authenticated user allowed).
+   */
+  security?: SecurityOptions;
+}
+
+/** The security chain's settings, one per kube-apiserver flag of the same name; defaults in brackets. */
+export interface SecurityOptions {
+  /** Serve unauthenticated requests as system:anonymous [false: 401]. */
+  anonymousAuth?: boolean;
+  /** Static bearer tokens file (CSV). */
+  tokenAuthFile?: string;
+  /** Authorizers in order: Node, RBAC, AlwaysAllow [Node, RBAC]. */
+  authorizationModes?: string[];
+  /** Admission plugins enabled besides the defaults, and defaults disabled. */
+  enableAdmissionPlugins?: string[];
+  disableAdmissionPlugins?: string[];
+  /** `iss` of service-account tokens [https://kubernetes.default.svc.cluster.local]. */
+  serviceAccountIssuer?: string;
+  /** Audiences the API accepts [the issuer]. */
+  apiAudiences?: string[];
+  /** EncryptionConfiguration file. */
+  encryptionProviderConfig?: string;
+  auditLogPath?: string;
+  auditPolicyFile?: string;
+  auditLogMaxAge?: number;
+  auditLogMaxBackup?: number;
+  auditLogMaxSize?: number;
+  /** Read-only / mutating requests in flight [400 / 200]; with APF, their sum is the server's concurrency. */
+  maxRequestsInflight?: number;
+  maxMutatingRequestsInflight?: number;
+  /** API Priority and Fairness [true]. */
+  enablePriorityAndFairness?: boolean;
 }
 
 /** One admission request as the handlers describe it; the server turns it into an `AdmissionRequest`. */

@@ -1,7 +1,7 @@
 // `kubets apiserver` and `kubets server`: run the kube-apiserver (the server command grows the rest of the control plane later).
-import { ApiServer, type ApiServerOptions } from '../apiserver/index.js';
+import { ApiServer, type ApiServerOptions, type SecurityOptions } from '../apiserver/index.js';
 import type { Command } from './commands.js';
-import { FlagError, flagUsage, parseFlags, type FlagSpec } from './flags.js';
+import { FlagError, flagUsage, parseFlags, type FlagSpec, type Flags } from './flags.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   'data-dir': { type: 'string', help: 'directory for the store, the cluster PKI and admin.kubeconfig', default: '/var/lib/kubets' },
@@ -12,7 +12,55 @@ const FLAGS: Record<string, FlagSpec> = {
   'etcd-prefix': { type: 'string', help: 'key prefix inside etcd', default: '/registry' },
   'service-cluster-ip-range': { type: 'string', help: 'CIDR Services get their ClusterIP from', default: '10.96.0.0/16' },
   'service-node-port-range': { type: 'string', help: 'port range for NodePort Services', default: '30000-32767' },
+  'anonymous-auth': { type: 'boolean', help: 'serve unauthenticated requests as system:anonymous (else 401)', default: 'false' },
+  'token-auth-file': { type: 'string', help: 'CSV of static bearer tokens: token,user,uid,"group1,group2"' },
+  'authorization-mode': { type: 'list', help: 'authorizers in order: Node, RBAC, AlwaysAllow', default: 'Node,RBAC' },
+  'enable-admission-plugins': { type: 'list', help: 'admission plugins to enable besides the defaults' },
+  'disable-admission-plugins': { type: 'list', help: 'default admission plugins to disable' },
+  'service-account-issuer': { type: 'string', help: 'iss of service-account tokens', default: 'https://kubernetes.default.svc.cluster.local' },
+  'api-audiences': { type: 'list', help: 'audiences the API accepts in tokens (default: the issuer)' },
+  'encryption-provider-config': { type: 'string', help: 'EncryptionConfiguration file for encryption at rest' },
+  'audit-log-path': { type: 'string', help: 'write audit events as JSON lines here (- for stdout)' },
+  'audit-policy-file': { type: 'string', help: 'audit.k8s.io/v1 Policy deciding what is logged' },
+  'audit-log-maxage': { type: 'number', help: 'days to keep rotated audit logs (0: no limit)', default: '0' },
+  'audit-log-maxbackup': { type: 'number', help: 'rotated audit logs to keep (0: no limit)', default: '0' },
+  'audit-log-maxsize': { type: 'number', help: 'MB an audit log grows to before it is rotated (0: never)', default: '0' },
+  'max-requests-inflight': { type: 'number', help: 'non-mutating requests in flight at once', default: '400' },
+  'max-mutating-requests-inflight': { type: 'number', help: 'mutating requests in flight at once', default: '200' },
+  'enable-priority-and-fairness': { type: 'boolean', help: 'API Priority and Fairness instead of the max-inflight limits', default: 'true' },
 };
+
+const AUTHZ_MODES = ['Node', 'RBAC', 'AlwaysAllow'];
+
+/** The issue-4 part of the flags: authn, authz, admission, encryption, audit, flow control. */
+function securityOptions(flags: Flags): SecurityOptions {
+  const modes = (flags['authorization-mode'] as string[] | undefined) ?? ['Node', 'RBAC'];
+  for (const m of modes) if (!AUTHZ_MODES.includes(m)) throw new FlagError(`invalid --authorization-mode "${m}": want ${AUTHZ_MODES.join(', ')}`);
+  const num = (name: string, def: number) => {
+    const v = (flags[name] as number | undefined) ?? def;
+    if (v < 0) throw new FlagError(`invalid --${name} ${v}: must not be negative`);
+    return v;
+  };
+  const opt = <T>(name: string) => (flags[name] !== undefined ? (flags[name] as T) : undefined);
+  return {
+    anonymousAuth: (flags['anonymous-auth'] as boolean | undefined) ?? false,
+    ...(opt<string>('token-auth-file') ? { tokenAuthFile: opt<string>('token-auth-file')! } : {}),
+    authorizationModes: modes,
+    enableAdmissionPlugins: opt<string[]>('enable-admission-plugins') ?? [],
+    disableAdmissionPlugins: opt<string[]>('disable-admission-plugins') ?? [],
+    serviceAccountIssuer: opt<string>('service-account-issuer') ?? 'https://kubernetes.default.svc.cluster.local',
+    ...(opt<string[]>('api-audiences') ? { apiAudiences: opt<string[]>('api-audiences')! } : {}),
+    ...(opt<string>('encryption-provider-config') ? { encryptionProviderConfig: opt<string>('encryption-provider-config')! } : {}),
+    ...(opt<string>('audit-log-path') ? { auditLogPath: opt<string>('audit-log-path')! } : {}),
+    ...(opt<string>('audit-policy-file') ? { auditPolicyFile: opt<string>('audit-policy-file')! } : {}),
+    auditLogMaxAge: num('audit-log-maxage', 0),
+    auditLogMaxBackup: num('audit-log-maxbackup', 0),
+    auditLogMaxSize: num('audit-log-maxsize', 0),
+    maxRequestsInflight: num('max-requests-inflight', 400),
+    maxMutatingRequestsInflight: num('max-mutating-requests-inflight', 200),
+    enablePriorityAndFairness: (flags['enable-priority-and-fairness'] as boolean | undefined) ?? true,
+  };
+}
 
 /** Parses the flags into apiserver options; throws FlagError with a one-line reason. */
 export function apiServerOptions(args: readonly string[]): ApiServerOptions {
@@ -33,6 +81,7 @@ export function apiServerOptions(args: readonly string[]): ApiServerOptions {
     ...(flags['etcd-prefix'] ? { etcdPrefix: flags['etcd-prefix'] as string } : {}),
     serviceClusterIpRange: (flags['service-cluster-ip-range'] as string | undefined) ?? '10.96.0.0/16',
     serviceNodePortRange: (flags['service-node-port-range'] as string | undefined) ?? '30000-32767',
+    security: securityOptions(flags),
   };
 }
 
