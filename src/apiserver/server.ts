@@ -40,7 +40,7 @@ import {
 } from '../api/index.js';
 import { parseDuration } from '../api/protobuf/index.js';
 import { openBackend, type Backend } from '../storage/index.js';
-import { ensureClusterPki, firstServiceIp, writeAdminKubeconfig, type ClusterPki } from '../pki/index.js';
+import { CONTROL_PLANE_IDENTITIES, ensureClusterPki, ensureComponentCredentials, firstServiceIp, writeAdminKubeconfig, type ClusterPki, type ComponentCredentials, type ComponentIdentity } from '../pki/index.js';
 import { buildInfo } from '../version/index.js';
 import { parseRequestInfo, type RequestInfo } from './requestinfo.js';
 import { ResourceStore, nowTime, setNameValidator, type Obj } from './registry.js';
@@ -159,6 +159,8 @@ export class ApiServer {
   reviews: ReviewDeps;
   private readonly log: (line: string) => void;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private identities: ComponentIdentity[] = [];
+  private renewTimer: NodeJS.Timeout | undefined;
   private readonly sockets = new Set<import('node:net').Socket>();
 
   /** Scheme hooks the handlers call. */
@@ -832,10 +834,51 @@ export class ApiServer {
     return file;
   }
 
+  /**
+   * Gives each control-plane component (and any extra identity, e.g. kubelets) a client certificate and a
+   * kubeconfig under `DIR/cred/`, then keeps every certificate of the cluster current: every `checkEveryMs`
+   * (12 h) the serving, admin and component certificates within 30 days of expiry are reissued; a new serving
+   * certificate is loaded into the running TLS server, a new admin certificate rewrites admin.kubeconfig.
+   * Resolves to the credentials as written now.
+   */
+  async manageCredentials(extra: readonly ComponentIdentity[] = [], checkEveryMs = 12 * 3600_000): Promise<ComponentCredentials[]> {
+    this.identities = [...CONTROL_PLANE_IDENTITIES, ...extra];
+    const creds = await ensureComponentCredentials(this.pki, this.url, this.identities);
+    if (!this.renewTimer) {
+      this.renewTimer = setInterval(() => {
+        this.renewCredentials().catch((e) => this.log(`apiserver: certificate renewal failed: ${e instanceof Error ? e.message : String(e)}`));
+      }, checkEveryMs);
+      this.renewTimer.unref();
+    }
+    return creds;
+  }
+
+  /**
+   * One renewal pass as of `now` (see `manageCredentials`). Returns which certificates it reissued, by name
+   * (`serving`, `admin`, and component names).
+   */
+  async renewCredentials(now: Date = new Date()): Promise<string[]> {
+    const renewed: string[] = [];
+    const pki = await ensureClusterPki(this.opts.dataDir, { serviceClusterIpRange: this.opts.serviceClusterIpRange, now });
+    if (pki.generated.serving) {
+      this.server?.setSecureContext({ cert: pki.serving.certPem, key: pki.serving.keyPem, ca: pki.clientCa.certPem });
+      renewed.push('serving');
+    }
+    this.pki = pki;
+    if (pki.generated.admin) {
+      await this.writeAdminKubeconfig();
+      renewed.push('admin');
+    }
+    for (const c of await ensureComponentCredentials(pki, this.url, this.identities, now)) if (c.issued) renewed.push(c.identity.name);
+    if (renewed.length) this.log(`apiserver: renewed certificates: ${renewed.join(', ')}`);
+    return renewed;
+  }
+
   /** Graceful stop: refuse new requests, let in-flight ones finish (10 s cap), end watches, close caches and the store. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.renewTimer) clearInterval(this.renewTimer);
     this.ready = false;
     for (const end of [...this.watches]) end();
     if (this.inflight > 0) await within(new Promise<void>((r) => (this.inflightDone = r)), 10_000);

@@ -108,6 +108,9 @@ async function runServer(name: string, args: string[]): Promise<number> {
     return 1;
   }
   const kubeconfig = await server.writeAdminKubeconfig();
+  // The single-node cluster gives its components (scheduler, controller-manager, proxy, the apiserver's kubelet
+  // client) their own identities and keeps every certificate renewed.
+  if (name === 'server') await server.manageCredentials();
   process.stdout.write(`kubets ${name}: API at ${server.url} (storage ${server.backend.name})\n`);
   process.stdout.write(`kubets ${name}: admin kubeconfig written to ${kubeconfig}\n`);
   process.stdout.write(`  export KUBECONFIG=${kubeconfig}\n`);

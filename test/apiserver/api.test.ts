@@ -335,4 +335,23 @@ describe('services', () => {
     expect(lsar.json.message).toBe('spec.resourceAttributes.namespace must match namespace: default');
     expect((await req('GET', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews')).status).toBe(405);
   });
+
+  it('issues component credentials and renews every certificate before it expires, serving the new one live', async () => {
+    const creds = await server.manageCredentials();
+    expect(creds.map((c) => c.identity.commonName)).toEqual(['system:kube-scheduler', 'system:kube-controller-manager', 'system:kube-proxy', 'kube-apiserver-kubelet-client']);
+    expect(await server.renewCredentials()).toEqual([]);
+    // 340 days on, the one-year leaves are inside the 30-day window: all reissued, the CA (10 years) kept.
+    const later = new Date(Date.now() + 340 * 86_400_000);
+    const renewed = await server.renewCredentials(later);
+    expect(renewed).toEqual(expect.arrayContaining(['serving', 'admin', 'kube-scheduler', 'kube-controller-manager', 'kube-proxy', 'kube-apiserver-kubelet-client']));
+    const servedCert = await new Promise<string>((resolve, reject) => {
+      // The new certificates start at the simulated date, so only the served serial is compared here.
+      const r = https.get({ host: '127.0.0.1', port: server.port, path: '/healthz', rejectUnauthorized: false, agent: false }, (res) => {
+        resolve((res.socket as import('node:tls').TLSSocket).getPeerCertificate().serialNumber);
+        res.resume();
+      });
+      r.on('error', reject);
+    });
+    expect(servedCert.toLowerCase()).toBe(new (await import('node:crypto')).X509Certificate(server.pki.serving.certPem).serialNumber.toLowerCase());
+  });
 });
