@@ -11,7 +11,7 @@ import { WatchCache } from './watchcache.js';
 import { decode, encode } from './registry.js';
 import { filterEvent } from './handlers.js';
 import { findDuplicateFields, negotiate } from './http.js';
-import { requestDeadlineMs } from './server.js';
+import { forbiddenRequest, requestDeadlineMs } from './server.js';
 
 describe('parseRequestInfo', () => {
   const q = (s = '') => new URLSearchParams(s);
@@ -147,5 +147,23 @@ describe('requestDeadlineMs', () => {
   });
   it('refuses an unparsable duration with 400', () => {
     expect(() => requestDeadlineMs('10', 60_000)).toThrow(/invalid timeout specified in the request URL - time: /);
+  });
+});
+
+describe('forbidden messages', () => {
+  const base = { user: { name: 'jane', groups: ['system:authenticated'] }, apiVersion: 'v1', name: '', subresource: '', path: '', apiGroup: '', namespace: '', resource: '', isResourceRequest: true, verb: 'list' };
+  it.each([
+    [{ resource: 'pods', namespace: 'prod' }, 'pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "prod"'],
+    [{ resource: 'nodes' }, 'nodes is forbidden: User "jane" cannot list resource "nodes" at the cluster scope'.replace('at the', 'in API group "" at the')],
+    [{ resource: 'deployments', apiGroup: 'apps', verb: 'get', name: 'web', namespace: 'a', subresource: 'scale' }, 'deployments.apps "web" is forbidden: User "jane" cannot get resource "deployments/scale" in API group "apps" in the namespace "a"'],
+    [{ isResourceRequest: false, path: '/metrics', verb: 'get' }, 'forbidden: User "jane" cannot get path "/metrics"'],
+  ])('%o', (over, want) => {
+    const e = forbiddenRequest({ ...base, ...over } as any);
+    expect(e.code).toBe(403);
+    expect(e.status.reason).toBe('Forbidden');
+    expect(e.message).toBe(want);
+  });
+  it('appends the authorizers\' reason', () => {
+    expect(forbiddenRequest({ ...base, resource: 'pods', namespace: 'x' } as any, 'no relationship found').message).toMatch(/in the namespace "x": no relationship found$/);
   });
 });

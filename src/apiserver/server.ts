@@ -665,7 +665,7 @@ export class ApiServer {
     }
     const user = await authenticate(this.authenticators, req);
     if (!user) throw unauthorized();
-    const authz = await this.authorize({
+    const attrs: AuthorizationAttributes = {
       user,
       verb: info.verb,
       isResourceRequest: info.isResourceRequest,
@@ -676,10 +676,9 @@ export class ApiServer {
       resource: info.resource,
       subresource: info.subresource,
       name: info.name,
-    });
-    if (!authz.allowed) {
-      throw forbidden({ group: info.apiGroup, resource: info.resource }, info.name, authz.reason ?? 'access denied');
-    }
+    };
+    const authz = await this.authorize(attrs);
+    if (!authz.allowed) throw forbiddenRequest(attrs, authz.reason);
     if (info.isResourceRequest) return this.resourceRequest(req, res, url, info, user);
     return this.nonResource(req, res, p, url);
   }
@@ -983,4 +982,22 @@ export function requestDeadlineMs(param: string | null, maxMs: number): number {
   }
   const ms = Number(ns / 1_000_000n);
   return ms > 0 && ms < maxMs ? ms : maxMs;
+}
+
+/** Upstream's forbiddenMessage: who cannot do what, where. */
+export function forbiddenMessage(a: AuthorizationAttributes): string {
+  const who = JSON.stringify(a.user.name);
+  if (!a.isResourceRequest) return `User ${who} cannot ${a.verb} path ${JSON.stringify(a.path)}`;
+  const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  if (a.namespace) return `User ${who} cannot ${a.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(a.apiGroup)} in the namespace ${JSON.stringify(a.namespace)}`;
+  return `User ${who} cannot ${a.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(a.apiGroup)} at the cluster scope`;
+}
+
+/** The 403 of a denied request, as upstream's responsewriters.Forbidden builds it (reason appended after ": "). */
+export function forbiddenRequest(a: AuthorizationAttributes, reason?: string): StatusError {
+  const why = reason ? `${forbiddenMessage(a)}: ${reason}` : forbiddenMessage(a);
+  if (!a.resource) {
+    return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `forbidden: ${why}`, reason: 'Forbidden', details: {}, code: 403 });
+  }
+  return forbidden({ group: a.apiGroup, resource: a.resource }, a.name, why);
 }
