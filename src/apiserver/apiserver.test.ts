@@ -11,7 +11,7 @@ import { WatchCache } from './watchcache.js';
 import { decode, encode } from './registry.js';
 import { filterEvent } from './handlers.js';
 import { findDuplicateFields, negotiate } from './http.js';
-import { forbiddenRequest, requestDeadlineMs } from './server.js';
+import { forbiddenRequest, nameFromFieldSelector, requestDeadlineMs } from './server.js';
 
 describe('parseRequestInfo', () => {
   const q = (s = '') => new URLSearchParams(s);
@@ -166,4 +166,16 @@ describe('forbidden messages', () => {
   it('appends the authorizers\' reason', () => {
     expect(forbiddenRequest({ ...base, resource: 'pods', namespace: 'x' } as any, 'no relationship found').message).toMatch(/in the namespace "x": no relationship found$/);
   });
+});
+
+describe('nameFromFieldSelector', () => {
+  it.each([
+    ['list', 'metadata.name=n1', 'n1'],
+    ['watch', 'spec.nodeName=a,metadata.name==n2', 'n2'],
+    ['get', 'metadata.name=n1', ''],
+    ['list', 'metadata.name!=n1', ''],
+    ['list', 'metadata.name=a/b', ''],
+    ['list', null, ''],
+    ['list', 'spec.nodeName=n1', ''],
+  ])('%s %s -> %s', (verb, fs, want) => expect(nameFromFieldSelector(verb, fs)).toBe(want));
 });

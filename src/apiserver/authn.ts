@@ -72,7 +72,11 @@ export interface AuthorizationAttributes {
   readonly namespace: string;
   readonly resource: string;
   readonly subresource: string;
+  /** The object's name; for list/watch with a `metadata.name=` field selector, that name (as upstream). */
   readonly name: string;
+  /** The request's raw `fieldSelector` / `labelSelector` (list, watch, deletecollection), when given. */
+  readonly fieldSelector?: string;
+  readonly labelSelector?: string;
 }
 
 /**

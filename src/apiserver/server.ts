@@ -675,7 +675,9 @@ export class ApiServer {
       namespace: info.namespace,
       resource: info.resource,
       subresource: info.subresource,
-      name: info.name,
+      name: info.name || nameFromFieldSelector(info.verb, url.searchParams.get('fieldSelector')),
+      ...(url.searchParams.get('fieldSelector') ? { fieldSelector: url.searchParams.get('fieldSelector')! } : {}),
+      ...(url.searchParams.get('labelSelector') ? { labelSelector: url.searchParams.get('labelSelector')! } : {}),
     };
     const authz = await this.authorize(attrs);
     if (!authz.allowed) throw forbiddenRequest(attrs, authz.reason);
@@ -1000,4 +1002,19 @@ export function forbiddenRequest(a: AuthorizationAttributes, reason?: string): S
     return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `forbidden: ${why}`, reason: 'Forbidden', details: {}, code: 403 });
   }
   return forbidden({ group: a.apiGroup, resource: a.resource }, a.name, why);
+}
+
+/**
+ * The name a list or watch is restricted to by an exact `metadata.name` field selector (`metadata.name=x` or
+ * `==x` among the terms), as upstream's RequestInfo records it for authorization; '' otherwise.
+ */
+export function nameFromFieldSelector(verb: string, fieldSelector: string | null): string {
+  if ((verb !== 'list' && verb !== 'watch') || !fieldSelector) return '';
+  for (const term of fieldSelector.split(',')) {
+    const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
+    if (!m || term.includes('!=')) continue;
+    const name = m[1]!;
+    if (name && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('%')) return name;
+  }
+  return '';
 }

@@ -1,0 +1,56 @@
+// Public API of the apiserver's authentication parts: bearer tokens, token file, bootstrap and service-account tokens, anonymous, impersonation.
+export { ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS_USER, bearerToken, bearerTokenAuthenticator, withAuthenticatedGroup, type TokenAuthenticator } from './bearer.js';
+export { anonymousAuthenticator } from './anonymous.js';
+export { CsvParseError, loadTokenFile, parseCsv, parseTokenFile, StaticTokenAuthenticator, type CsvRecord } from './tokenfile.js';
+export {
+  BOOTSTRAP_DEFAULT_GROUP,
+  BOOTSTRAP_TOKEN_NAMESPACE,
+  BOOTSTRAP_TOKEN_SECRET_PREFIX,
+  BOOTSTRAP_TOKEN_SECRET_TYPE,
+  BOOTSTRAP_USER_PREFIX,
+  BootstrapTokenAuthenticator,
+  bootstrapGroups,
+  bootstrapTokenExpired,
+  parseBootstrapToken,
+} from './bootstrap.js';
+export {
+  ALL_SERVICE_ACCOUNTS_GROUP,
+  CREDENTIAL_ID_KEY,
+  DEFAULT_SERVICE_ACCOUNT_ISSUER,
+  EXPIRATION_EXTENSION_SECONDS,
+  LEEWAY_SECONDS,
+  LEGACY_SERVICE_ACCOUNT_ISSUER,
+  NODE_NAME_KEY,
+  NODE_UID_KEY,
+  POD_NAME_KEY,
+  POD_UID_KEY,
+  SERVICE_ACCOUNT_USERNAME_PREFIX,
+  ServiceAccountTokenAuthenticator,
+  TokenIssuer,
+  WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS,
+  ensureServiceAccountKey,
+  makeServiceAccountUsername,
+  parsePublicKeys,
+  serviceAccountGroups,
+  serviceAccountKeyId,
+  serviceAccountUserInfo,
+  splitServiceAccountUsername,
+  tokenRequest,
+  type BoundRef,
+  type BoundTokenSpec,
+  type ServiceAccountAuthenticatorOptions,
+  type ServiceAccountInfo,
+  type ServiceAccountKey,
+  type TokenIssuerOptions,
+  type TokenRequestOptions,
+} from './serviceaccount.js';
+export {
+  IMPERSONATE_EXTRA_HEADER_PREFIX,
+  IMPERSONATE_GROUP_HEADER,
+  IMPERSONATE_UID_HEADER,
+  IMPERSONATE_USER_HEADER,
+  distinctHeaders,
+  impersonate,
+  isImpersonating,
+  type ImpersonationHeaders,
+} from './impersonation.js';
