@@ -9,7 +9,8 @@ export type Obj = Record<string, any>;
  * a read costs a map lookup. Like an informer's lister: the state may trail the store by the few milliseconds a
  * watch event takes; callers that must not act on a stale state re-check through `ObjectWriter`.
  *
- * Returned objects are shared and frozen: copy (`structuredClone`) before changing them.
+ * Returned objects and arrays are shared and frozen: copy (`structuredClone`) before changing them. `list`
+ * returns the same array for as long as the resource's objects do not change.
  * `group` is '' for core; `resource` the plural (`pods`, `clusterroles`); `namespace` '' for cluster-scoped.
  */
 export interface ObjectReader {

@@ -1,5 +1,6 @@
 // Resource request handlers: get, list, watch, create, update, patch, delete, deletecollection and the subresources.
 import { REVIEW_RESOURCES, review } from './reviews.js';
+import { tokenRequest } from './authn/index.js';
 import {
   PatchError,
   StatusError,
@@ -68,6 +69,8 @@ export async function handleResource(server: ApiServer, ctx: RequestContext): Pr
         return handleEviction(server, ctx);
       case 'finalize':
         return handleFinalize(server, ctx);
+      case 'token':
+        return handleTokenRequest(server, ctx);
       default:
         throw methodNotSupported({ group: ctx.resource.group, resource: `${ctx.resource.resource}/${sub}` }, info.verb);
     }
@@ -948,6 +951,21 @@ async function handleScale(server: ApiServer, ctx: RequestContext): Promise<void
     { dryRun: params.dryRun },
   );
   sendJson(ctx.res, 200, scaleOf(result.obj, ctx));
+}
+
+/** `serviceaccounts/token`: a TokenRequest answered with a signed, bound service-account token (never stored). */
+async function handleTokenRequest(server: ApiServer, ctx: RequestContext): Promise<void> {
+  if (ctx.info.verb !== 'create') throw methodNotSupported({ group: '', resource: 'serviceaccounts/token' }, ctx.info.verb);
+  const params = writeParams(ctx);
+  const body = await readBody(ctx.req);
+  const { value } = parseBody(body, ctx.req.headers['content-type']);
+  const reqObj = (value && typeof value === 'object' && !Array.isArray(value) ? value : {}) as Obj;
+  const sa = await ctx.store.get(ctx.info.namespace, ctx.info.name);
+  if (!server.tokenIssuer) throw internalError(new Error('service-account token signing is not configured on this server'));
+  await server.admit({ operation: 'CREATE', ctx, obj: reqObj, dryRun: params.dryRun });
+  const out = await tokenRequest({ issuer: server.tokenIssuer, reader: server.objects, apiAudiences: server.apiAudiences, warnings: ctx.warnings }, sa, reqObj);
+  const neg = negotiate(ctx.req.headers.accept, false);
+  sendJson(ctx.res, 201, out, neg.format, warningHeaders(ctx));
 }
 
 /** authorization.k8s.io and authentication.k8s.io reviews: answered from the request, never stored. */

@@ -26,8 +26,17 @@ export class StoreObjects implements ObjectAccess {
   list(group: string, resource: string, namespace?: string): Obj[] {
     const s = this.storeOf(group, resource);
     if (!s) return [];
-    return s.cache.list(s.keyPrefix(s.info.namespaced ? (namespace ?? '') : '')).items.map((c) => c.obj as Obj);
+    const items = s.cache.list(s.keyPrefix(s.info.namespaced ? (namespace ?? '') : '')).items;
+    // The same cache snapshot gives the same array, so consumers can detect "unchanged" by identity.
+    let objs = this.objLists.get(items);
+    if (!objs) {
+      objs = Object.freeze(items.map((c) => c.obj as Obj)) as Obj[];
+      this.objLists.set(items, objs);
+    }
+    return objs;
   }
+
+  private readonly objLists = new WeakMap<readonly unknown[], Obj[]>();
 
   async update(group: string, resource: string, namespace: string, name: string, fn: (cur: Obj) => Obj | undefined, subresource?: 'status'): Promise<Obj> {
     const s = this.mustStore(group, resource, name);

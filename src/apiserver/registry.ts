@@ -392,7 +392,7 @@ export class ResourceStore {
   }
 
   /** Lists from the watch cache (after `minRevision` has been applied), filtered, in key order. */
-  async listFromCache(sel: Selection, minRevision = 0): Promise<{ items: CachedObject[]; revision: number }> {
+  async listFromCache(sel: Selection, minRevision = 0): Promise<{ items: readonly CachedObject[]; revision: number }> {
     await this.cache.start();
     if (minRevision > 0) await this.cache.waitFresh(minRevision);
     const snap = this.cache.list(this.keyPrefix(sel.namespace));

@@ -50,6 +50,12 @@ import { parseAccept, sendJson, sendStatus, type Req, type Res } from './http.js
 import { alwaysAllow, authenticate, x509Authenticator, type AuthorizationAttributes, type Authenticator, type Authorizer, type UserInfo } from './authn.js';
 import type { ReviewDecision, ReviewDeps } from './reviews.js';
 import type { AdmissionPlugin, AdmissionRequest } from './access.js';
+import { StoreObjects } from './objects.js';
+import { admissionPluginNames, buildSecurity } from './security.js';
+import { DEFAULT_SERVICE_ACCOUNT_ISSUER, TokenIssuer, distinctHeaders, impersonate, isImpersonating } from './authn/index.js';
+import { recomputeNamespaceQuotas, resourceQuotaPlugin } from './admission/resourcequota.js';
+import { parseObjectCountName } from './admission/quota/evaluators.js';
+import { aggregationUpdate, bootstrapPolicy, needsRecreate, rbacAuthorizer, rbacEscalationPlugin, reconcile, rulesFor, type RbacAuthorizer } from './rbac/index.js';
 import { AllocationError, NodePortAllocator, ServiceIpAllocator, parsePortRange } from './allocator.js';
 
 /** Options of the apiserver; defaults in brackets. Flags of `kubets apiserver` map one to one. */
@@ -131,6 +137,9 @@ export interface AdmissionAttributes {
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 const STREAM_WINDOW = 256 * 1024;
+/** The description upstream's root-ca-cert-publisher puts on kube-root-ca.crt. */
+const ROOT_CA_DESCRIPTION =
+  'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
 const CONNECTION_WINDOW = 16 * 1024 * 1024;
 
 /**
@@ -153,8 +162,18 @@ export class ApiServer {
   port = 0;
   /** The admission chain in order (mutating `admit`s run first, then validating `validate`s). */
   readonly admission: AdmissionPlugin[] = [];
-  private readonly authenticators: Authenticator[];
-  private readonly authorizers: Authorizer[];
+  private authenticators: Authenticator[];
+  private authorizers: Authorizer[];
+  /** Reads from the watch caches, trusted writes through the registry (authorizers and admission use it). */
+  readonly objects = new StoreObjects((g, r) => this.stores.get(`${g}/${r}`), (st, o) => this.hooks.applyDefaults(st.info, o));
+  /** Signs service-account tokens (TokenRequest); set when the security chain is on. */
+  tokenIssuer: TokenIssuer | undefined;
+  /** Audiences the API accepts in tokens (the default audiences of a TokenRequest). */
+  apiAudiences: string[] = [];
+  private quotaTimers = new Map<string, NodeJS.Timeout>();
+  /** RBAC over the watch caches (its rule resolver answers SelfSubjectRulesReviews too). */
+  readonly rbac: RbacAuthorizer = rbacAuthorizer(this.objects);
+  private reconcileTimer: NodeJS.Timeout | undefined;
   /** What the review APIs (SubjectAccessReview, TokenReview, ...) ask of the server. */
   reviews: ReviewDeps;
   private readonly log: (line: string) => void;
@@ -240,6 +259,7 @@ export class ApiServer {
     // Every resource's watch cache starts now (one store watch each), as kube-apiserver's do: admission reads
     // namespaces from memory and the first list or watch does not wait for a relist.
     await Promise.all([...new Set([...this.stores.values()].map((s) => s.cache))].map((c) => c.start()));
+    if (this.opts.security) await this.enableSecurity(this.opts.security);
     this.ready = true;
   }
 
@@ -286,6 +306,177 @@ export class ApiServer {
         resolve();
       });
     });
+  }
+
+  /** Builds the issue-4 chain (authn, authz, admission) from `sec`; see `buildSecurity`. */
+  private async enableSecurity(sec: SecurityOptions): Promise<void> {
+    const chain = await buildSecurity({
+      dataDir: this.opts.dataDir,
+      objects: this.objects,
+      anonymousAuth: sec.anonymousAuth ?? false,
+      ...(sec.tokenAuthFile ? { tokenAuthFile: sec.tokenAuthFile } : {}),
+      authorizationModes: sec.authorizationModes ?? ['Node', 'RBAC'],
+      admissionPlugins: admissionPluginNames(sec.enableAdmissionPlugins, sec.disableAdmissionPlugins),
+      serviceAccountIssuer: sec.serviceAccountIssuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER,
+      apiAudiences: sec.apiAudiences ?? [],
+      serverPlugins: { NamespaceLifecycle: namespaceLifecycle(this), ResourceQuota: resourceQuotaPlugin(this.objects) },
+      serverAuthorizers: { RBAC: this.rbac },
+    });
+    this.authenticators = [x509Authenticator, ...chain.authenticators];
+    this.authorizers = chain.authorizers;
+    // RBAC's escalation checks run as upstream's RBAC storage does, after the other validating plugins and
+    // before quota is charged.
+    const escalation = rbacEscalationPlugin(this.objects, { authorize: (a) => this.authorize(a) }, this.rbac.resolver);
+    const quotaAt = chain.admission.findIndex((p) => p.name === 'ResourceQuota');
+    if (quotaAt < 0) chain.admission.push(escalation);
+    else chain.admission.splice(quotaAt, 0, escalation);
+    this.admission.splice(0, this.admission.length, ...chain.admission);
+    this.tokenIssuer = chain.tokenIssuer;
+    this.apiAudiences = sec.apiAudiences?.length ? [...sec.apiAudiences] : [sec.serviceAccountIssuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER];
+    this.reviews = {
+      ...this.reviews,
+      authenticateToken: (t, a) => chain.reviewToken(t, a),
+      rulesFor: (user, ns) => rulesFor(this.rbac.resolver, user, ns),
+    };
+    await this.reconcileBootstrapPolicy();
+    await this.aggregateClusterRoles();
+    await this.ensureNamespaceDefaults();
+    this.startReconcilers();
+  }
+
+  /**
+   * Upstream's startup reconcile of the bootstrap RBAC policy: missing roles and bindings are created, missing
+   * rules and subjects added back (unless annotated `rbac.authorization.kubernetes.io/autoupdate: "false"`),
+   * nothing users added is removed; a binding whose roleRef changed is recreated.
+   */
+  async reconcileBootstrapPolicy(): Promise<number> {
+    const g = 'rbac.authorization.k8s.io';
+    const policy = bootstrapPolicy();
+    let changed = 0;
+    const apply = async (resource: string, wanted: Obj) => {
+      const ns = wanted.metadata.namespace ?? '';
+      const name = wanted.metadata.name;
+      const existing = this.objects.get(g, resource, ns, name);
+      const next = reconcile(existing, wanted);
+      if (!next) return;
+      changed++;
+      if (!existing) await this.objects.create(g, resource, next).catch((e) => this.ignoreExists(e));
+      else if (needsRecreate(existing, wanted)) {
+        await this.objects.delete(g, resource, ns, name);
+        await this.objects.create(g, resource, next).catch((e) => this.ignoreExists(e));
+      } else await this.objects.update(g, resource, ns, name, (cur) => reconcile(cur, wanted));
+    };
+    for (const o of policy.clusterRoles) await apply('clusterroles', o);
+    for (const o of policy.clusterRoleBindings) await apply('clusterrolebindings', o);
+    for (const o of policy.roles) await apply('roles', o);
+    for (const o of policy.roleBindings) await apply('rolebindings', o);
+    return changed;
+  }
+
+  private ignoreExists(e: unknown): void {
+    if (e instanceof StatusError && e.code === 409) return;
+    throw e;
+  }
+
+  /**
+   * The serviceaccount and root-ca-cert-publisher controllers' pass: every active namespace gets a `default`
+   * ServiceAccount and a `kube-root-ca.crt` ConfigMap holding the cluster CA (kept current).
+   */
+  async ensureNamespaceDefaults(): Promise<void> {
+    const ca = this.pki.ca.certPem;
+    for (const ns of this.objects.list('', 'namespaces')) {
+      if (ns.metadata.deletionTimestamp || ns.status?.phase === 'Terminating') continue;
+      const name = ns.metadata.name as string;
+      if (!this.objects.get('', 'serviceaccounts', name, 'default')) {
+        await this.objects.create('', 'serviceaccounts', { metadata: { name: 'default', namespace: name } }).catch((e) => this.ignoreExists(e));
+      }
+      const cm = this.objects.get('', 'configmaps', name, 'kube-root-ca.crt');
+      if (!cm) {
+        await this.objects
+          .create('', 'configmaps', { metadata: { name: 'kube-root-ca.crt', namespace: name, annotations: { 'kubernetes.io/description': ROOT_CA_DESCRIPTION } }, data: { 'ca.crt': ca } })
+          .catch((e) => this.ignoreExists(e));
+      } else if (cm.data?.['ca.crt'] !== ca) {
+        await this.objects.update('', 'configmaps', name, 'kube-root-ca.crt', (cur) => ({ ...cur, data: { ...(cur.data ?? {}), 'ca.crt': ca } }));
+      }
+    }
+  }
+
+  /** The clusterrole-aggregation controller's pass: writes the union of matching roles' rules into every aggregated ClusterRole. */
+  async aggregateClusterRoles(): Promise<void> {
+    const g = 'rbac.authorization.k8s.io';
+    const all = this.objects.list(g, 'clusterroles');
+    for (const role of all) {
+      if (!role.aggregationRule) continue;
+      const rules = aggregationUpdate(role, all);
+      if (!rules) continue;
+      await this.objects.update(g, 'clusterroles', '', role.metadata.name, (cur) => {
+        const r = aggregationUpdate(cur, this.objects.list(g, 'clusterroles'));
+        return r ? { ...cur, rules: r } : undefined;
+      });
+    }
+  }
+
+  /**
+   * Background passes the controller-manager will own later (issue 6), run here every 250 ms when what they read
+   * changed: the `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap in every namespace (the
+   * serviceaccount and root-ca-cert-publisher controllers), ClusterRole aggregation, and ResourceQuota usage of
+   * namespaces whose counted objects changed.
+   */
+  private startReconcilers(): void {
+    let roles: unknown;
+    let namespaces: unknown;
+    const seen = new Map<string, unknown[]>();
+    let running = false;
+    const tick = async () => {
+      if (running || this.stopping) return;
+      running = true;
+      try {
+        const nss = this.objects.list('', 'namespaces');
+        if (nss !== namespaces) {
+          namespaces = nss;
+          await this.ensureNamespaceDefaults();
+        }
+        const r = this.objects.list('rbac.authorization.k8s.io', 'clusterroles');
+        if (r !== roles) {
+          roles = r;
+          await this.aggregateClusterRoles();
+        }
+        for (const q of this.objects.list('', 'resourcequotas')) {
+          const ns = q.metadata.namespace as string;
+          const deps: unknown[] = [this.objects.list('', 'resourcequotas', ns)];
+          for (const res of ['pods', 'services', 'persistentvolumeclaims', 'configmaps', 'secrets', 'replicationcontrollers']) deps.push(this.objects.list('', res, ns));
+          for (const name of Object.keys(q.spec?.hard ?? {})) {
+            const c = parseObjectCountName(name);
+            if (c) deps.push(this.objects.list(c.group, c.resource, ns));
+          }
+          const prev = seen.get(ns);
+          if (prev && prev.length === deps.length && prev.every((d, i) => d === deps[i])) continue;
+          seen.set(ns, deps);
+          this.quotaChanged(ns);
+        }
+      } catch (e) {
+        this.log(`apiserver: reconcile: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        running = false;
+      }
+    };
+    this.reconcileTimer = setInterval(() => void tick(), 250);
+    this.reconcileTimer.unref();
+  }
+
+  /**
+   * Recomputes `status.used` of the namespace's ResourceQuotas soon (debounced 100 ms per namespace): after a
+   * quota is written, or after objects that count against quotas went away or stopped counting. Admission charges
+   * creates itself; this gives usage back.
+   */
+  quotaChanged(namespace: string): void {
+    if (!namespace || !this.opts.security || this.quotaTimers.has(namespace)) return;
+    const t = setTimeout(() => {
+      this.quotaTimers.delete(namespace);
+      recomputeNamespaceQuotas(this.objects, namespace).catch((e) => this.log(`apiserver: quota usage of ${namespace}: ${e instanceof Error ? e.message : String(e)}`));
+    }, 100);
+    t.unref();
+    this.quotaTimers.set(namespace, t);
   }
 
   /**
@@ -663,8 +854,13 @@ export class ApiServer {
     if (p === '/healthz' || p === '/livez' || p === '/readyz' || p.startsWith('/healthz/') || p.startsWith('/livez/') || p.startsWith('/readyz/')) {
       return this.health(res, p, url.searchParams);
     }
-    const user = await authenticate(this.authenticators, req);
+    let user = await authenticate(this.authenticators, req);
     if (!user) throw unauthorized();
+    // Impersonation (kubectl --as/--as-group): every impersonated attribute is authorized with the `impersonate`
+    // verb for the real user, then the request runs as the impersonated one.
+    if (isImpersonating(req.headers as Record<string, unknown> as never)) {
+      user = await impersonate(user, distinctHeaders(req), (a) => this.authorize(a));
+    }
     const attrs: AuthorizationAttributes = {
       user,
       verb: info.verb,
@@ -880,6 +1076,8 @@ export class ApiServer {
     if (this.stopping) return;
     this.stopping = true;
     if (this.renewTimer) clearInterval(this.renewTimer);
+    for (const t of this.quotaTimers.values()) clearTimeout(t);
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     this.ready = false;
     for (const end of [...this.watches]) end();
     if (this.inflight > 0) await within(new Promise<void>((r) => (this.inflightDone = r)), 10_000);
@@ -988,6 +1186,13 @@ export function requestDeadlineMs(param: string | null, maxMs: number): number {
 
 /** Upstream's forbiddenMessage: who cannot do what, where. */
 export function forbiddenMessage(a: AuthorizationAttributes): string {
+  return sanitizeForbidden(rawForbiddenMessage(a));
+}
+
+/** Upstream escapes what could be read as HTML in forbidden messages. */
+const sanitizeForbidden = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function rawForbiddenMessage(a: AuthorizationAttributes): string {
   const who = JSON.stringify(a.user.name);
   if (!a.isResourceRequest) return `User ${who} cannot ${a.verb} path ${JSON.stringify(a.path)}`;
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;

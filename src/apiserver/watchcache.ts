@@ -68,6 +68,8 @@ export class WatchCache {
   private waiters: Array<{ rev: number; resolve: () => void }> = [];
   private ready: Promise<void> | undefined;
   private isLoaded = false;
+  /** Memoised `list` results by prefix; cleared whenever an object changes. */
+  private lists = new Map<string, readonly CachedObject[]>();
   private closed = false;
   private readonly historySize: number;
   private readonly freshTimeoutMs: number;
@@ -119,6 +121,7 @@ export class WatchCache {
       continueFrom = page.kvs[page.kvs.length - 1]!.key;
     }
     this.objects = objects;
+    this.lists.clear();
     this.isLoaded = true;
     this.history = [];
     this.historyStart = revision;
@@ -153,6 +156,7 @@ export class WatchCache {
   }
 
   private apply(events: readonly WatchEvent[]): void {
+    if (events.length > 0) this.lists.clear();
     const out: CacheEvent[] = [];
     for (const e of events) {
       const key = e.kv.key;
@@ -213,11 +217,21 @@ export class WatchCache {
     return this.objects.get(key);
   }
 
-  /** Every object whose key starts with `keyPrefix`, in key order, and the revision of the snapshot. */
-  list(keyPrefix: string): { items: CachedObject[]; revision: number } {
-    const items: CachedObject[] = [];
-    for (const [k, v] of this.objects) if (k.startsWith(keyPrefix)) items.push(v);
-    items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  /**
+   * Every object whose key starts with `keyPrefix`, in key order, and the revision of the snapshot. The array is
+   * shared and must not be changed: until the cache's contents change, the same prefix returns the same array
+   * (consumers such as RBAC's binding index rely on that identity to skip work).
+   */
+  list(keyPrefix: string): { items: readonly CachedObject[]; revision: number } {
+    let items = this.lists.get(keyPrefix);
+    if (!items) {
+      const out: CachedObject[] = [];
+      for (const [k, v] of this.objects) if (k.startsWith(keyPrefix)) out.push(v);
+      out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      items = Object.freeze(out);
+      if (this.lists.size > 1000) this.lists.clear();
+      this.lists.set(keyPrefix, items);
+    }
     return { items, revision: this.rev };
   }
 
