@@ -55,6 +55,22 @@ import { admissionPluginNames, buildSecurity } from './security.js';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER, TokenIssuer, distinctHeaders, impersonate, isImpersonating } from './authn/index.js';
 import { recomputeNamespaceQuotas, resourceQuotaPlugin } from './admission/resourcequota.js';
 import { parseObjectCountName } from './admission/quota/evaluators.js';
+import {
+  DEBUG_RESPONSE_HEADERS,
+  DUMP_PRIORITY_LEVELS_PATH,
+  DUMP_QUEUES_PATH,
+  DUMP_REQUESTS_PATH,
+  FLOW_SCHEMA_UID_HEADER,
+  FlowControl,
+  FlowControlRejection,
+  INCLUDE_REQUEST_DETAILS_PARAM,
+  MaxInflight,
+  PRIORITY_LEVEL_UID_HEADER,
+  bootstrapObjects as flowControlBootstrap,
+  dumpPriorityLevels,
+  dumpQueues,
+  dumpRequests,
+} from './flowcontrol/index.js';
 import { aggregationUpdate, bootstrapPolicy, needsRecreate, rbacAuthorizer, rbacEscalationPlugin, reconcile, rulesFor, type RbacAuthorizer } from './rbac/index.js';
 import { AllocationError, NodePortAllocator, ServiceIpAllocator, parsePortRange } from './allocator.js';
 
@@ -137,6 +153,7 @@ export interface AdmissionAttributes {
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 const STREAM_WINDOW = 256 * 1024;
+const FC_GROUP = 'flowcontrol.apiserver.k8s.io';
 /** The description upstream's root-ca-cert-publisher puts on kube-root-ca.crt. */
 const ROOT_CA_DESCRIPTION =
   'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
@@ -174,6 +191,9 @@ export class ApiServer {
   /** RBAC over the watch caches (its rule resolver answers SelfSubjectRulesReviews too). */
   readonly rbac: RbacAuthorizer = rbacAuthorizer(this.objects);
   private reconcileTimer: NodeJS.Timeout | undefined;
+  /** API Priority and Fairness (when on), else the max-inflight limits (when security is on). */
+  flow: FlowControl | undefined;
+  private maxInflight: MaxInflight | undefined;
   /** What the review APIs (SubjectAccessReview, TokenReview, ...) ask of the server. */
   reviews: ReviewDeps;
   private readonly log: (line: string) => void;
@@ -341,6 +361,16 @@ export class ApiServer {
     await this.reconcileBootstrapPolicy();
     await this.aggregateClusterRoles();
     await this.ensureNamespaceDefaults();
+    const maxRead = sec.maxRequestsInflight ?? 400;
+    const maxMutating = sec.maxMutatingRequestsInflight ?? 200;
+    if (sec.enablePriorityAndFairness ?? true) {
+      await this.ensureFlowControlObjects();
+      this.flow = new FlowControl(this.objects.list(FC_GROUP, 'flowschemas') as never, this.objects.list(FC_GROUP, 'prioritylevelconfigurations') as never, {
+        serverConcurrencyLimit: maxRead + maxMutating,
+      });
+    } else {
+      this.maxInflight = new MaxInflight({ maxRequestsInflight: maxRead, maxMutatingRequestsInflight: maxMutating });
+    }
     this.startReconcilers();
   }
 
@@ -401,6 +431,95 @@ export class ApiServer {
     }
   }
 
+  /**
+   * Upstream's APF configuration bootstrap: the mandatory and suggested FlowSchemas and PriorityLevelConfigurations
+   * are created when missing, and those annotated `apf.kubernetes.io/autoupdate-spec: "true"` get their spec put
+   * back when it drifted.
+   */
+  async ensureFlowControlObjects(): Promise<void> {
+    const { flowSchemas, priorityLevelConfigurations } = flowControlBootstrap();
+    const put = async (resource: string, wanted: Obj) => {
+      const cur = this.objects.get(FC_GROUP, resource, '', wanted.metadata.name);
+      if (!cur) {
+        await this.objects.create(FC_GROUP, resource, wanted).catch((e) => this.ignoreExists(e));
+        return;
+      }
+      if (cur.metadata?.annotations?.['apf.kubernetes.io/autoupdate-spec'] !== 'true') return;
+      if (JSON.stringify(cur.spec) === JSON.stringify(wanted.spec)) return;
+      await this.objects.update(FC_GROUP, resource, '', wanted.metadata.name, (c) => ({ ...c, spec: structuredClone(wanted.spec) }));
+    };
+    for (const o of priorityLevelConfigurations) await put('prioritylevelconfigurations', o as Obj);
+    for (const o of flowSchemas) await put('flowschemas', o as Obj);
+  }
+
+  /**
+   * As upstream's APF config controller: every FlowSchema's `Dangling` condition says whether its priority level
+   * exists (`kubectl get flowschema` shows it as MISSINGPL).
+   */
+  private async markDanglingFlowSchemas(): Promise<void> {
+    const levels = new Set(this.objects.list(FC_GROUP, 'prioritylevelconfigurations').map((o) => o.metadata.name as string));
+    for (const fs of this.objects.list(FC_GROUP, 'flowschemas')) {
+      const pl = fs.spec?.priorityLevelConfiguration?.name ?? '';
+      const dangling = !levels.has(pl);
+      const cond = (fs.status?.conditions ?? []).find((c: Obj) => c.type === 'Dangling');
+      if (cond && cond.status === (dangling ? 'True' : 'False')) continue;
+      const next = {
+        type: 'Dangling',
+        status: dangling ? 'True' : 'False',
+        lastTransitionTime: nowTime(),
+        reason: dangling ? 'NotFound' : 'Found',
+        message: dangling
+          ? `This FlowSchema references the PriorityLevelConfiguration object named "${pl}" but there is no such object`
+          : `This FlowSchema references the PriorityLevelConfiguration object named "${pl}" and it exists`,
+      };
+      await this.objects
+        .update(FC_GROUP, 'flowschemas', '', fs.metadata.name, (cur) => ({ ...cur, status: { ...(cur.status ?? {}), conditions: [...(cur.status?.conditions ?? []).filter((c: Obj) => c.type !== 'Dangling'), next] } }), 'status')
+        .catch(() => {});
+    }
+  }
+
+  /**
+   * Admits one request through API Priority and Fairness (or max-inflight): may wait in its flow's queue, throws a
+   * 429 when rejected. Sets the `X-Kubernetes-PF-*` headers. Returns the release to call when the request is done
+   * (watches release their seat once admitted).
+   */
+  private async admitFlow(info: RequestInfo, user: UserInfo, path: string, longRunning: boolean, res: Res): Promise<() => void> {
+    if (this.maxInflight) return this.maxInflight.admit({ verb: info.verb, user, longRunning });
+    if (!this.flow) return () => {};
+    try {
+      const a = await this.flow.admit({
+        user,
+        verb: info.verb,
+        isResourceRequest: info.isResourceRequest,
+        apiGroup: info.apiGroup,
+        apiVersion: info.apiVersion,
+        resource: info.resource,
+        subresource: info.subresource,
+        namespace: info.namespace,
+        name: info.name,
+        path,
+        longRunning,
+        timeoutMs: this.opts.requestTimeoutMs,
+      });
+      if (!res.headersSent) {
+        res.setHeader(FLOW_SCHEMA_UID_HEADER, a.flowSchema.uid);
+        res.setHeader(PRIORITY_LEVEL_UID_HEADER, a.priorityLevel.uid);
+      }
+      if (longRunning) {
+        a.release();
+        return () => {};
+      }
+      return () => a.release();
+    } catch (e) {
+      if (e instanceof FlowControlRejection && !res.headersSent) {
+        if (e.flowSchema) res.setHeader(FLOW_SCHEMA_UID_HEADER, e.flowSchema.uid);
+        if (e.priorityLevel) res.setHeader(PRIORITY_LEVEL_UID_HEADER, e.priorityLevel.uid);
+        res.setHeader('Retry-After', '1');
+      }
+      throw e;
+    }
+  }
+
   /** The clusterrole-aggregation controller's pass: writes the union of matching roles' rules into every aggregated ClusterRole. */
   async aggregateClusterRoles(): Promise<void> {
     const g = 'rbac.authorization.k8s.io';
@@ -425,6 +544,8 @@ export class ApiServer {
   private startReconcilers(): void {
     let roles: unknown;
     let namespaces: unknown;
+    let flowSchemas: unknown;
+    let levels: unknown;
     const seen = new Map<string, unknown[]>();
     let running = false;
     const tick = async () => {
@@ -435,6 +556,16 @@ export class ApiServer {
         if (nss !== namespaces) {
           namespaces = nss;
           await this.ensureNamespaceDefaults();
+        }
+        if (this.flow) {
+          const fs = this.objects.list(FC_GROUP, 'flowschemas');
+          const pl = this.objects.list(FC_GROUP, 'prioritylevelconfigurations');
+          if (fs !== flowSchemas || pl !== levels) {
+            flowSchemas = fs;
+            levels = pl;
+            this.flow.reload(fs as never, pl as never);
+            await this.markDanglingFlowSchemas();
+          }
         }
         const r = this.objects.list('rbac.authorization.k8s.io', 'clusterroles');
         if (r !== roles) {
@@ -861,6 +992,17 @@ export class ApiServer {
     if (isImpersonating(req.headers as Record<string, unknown> as never)) {
       user = await impersonate(user, distinctHeaders(req), (a) => this.authorize(a));
     }
+    // Flow control sits between impersonation and authorization, as in kube-apiserver's handler chain.
+    const isLong = info.verb === 'watch' || info.subresource === 'log' || info.subresource === 'exec' || info.subresource === 'attach' || info.subresource === 'portforward' || info.subresource === 'proxy';
+    const release = await this.admitFlow(info, user, p, isLong, res);
+    try {
+      await this.authorizedRoute(req, res, url, info, user, p);
+    } finally {
+      release();
+    }
+  }
+
+  private async authorizedRoute(req: Req, res: Res, url: URL, info: RequestInfo, user: UserInfo, p: string): Promise<void> {
     const attrs: AuthorizationAttributes = {
       user,
       verb: info.verb,
@@ -922,6 +1064,15 @@ export class ApiServer {
     const accept = req.headers.accept;
     const path0 = p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
     if (path0 === '/version') return sendJson(res, 200, versionInfo());
+    if (path0 === DUMP_PRIORITY_LEVELS_PATH || path0 === DUMP_QUEUES_PATH || path0 === DUMP_REQUESTS_PATH) {
+      if (!this.flow) throw notFound({ group: '', resource: '' }, path0);
+      const levels = this.flow.dump();
+      const body =
+        path0 === DUMP_PRIORITY_LEVELS_PATH ? dumpPriorityLevels(levels) : path0 === DUMP_QUEUES_PATH ? dumpQueues(levels) : dumpRequests(levels, !!url.searchParams.get(INCLUDE_REQUEST_DETAILS_PARAM));
+      res.writeHead(200, { ...DEBUG_RESPONSE_HEADERS });
+      res.end(body);
+      return;
+    }
     if (path0 === '/api' || path0 === '/apis') {
       const agg = aggregatedWanted(accept);
       if (agg) {
@@ -1078,6 +1229,7 @@ export class ApiServer {
     if (this.renewTimer) clearInterval(this.renewTimer);
     for (const t of this.quotaTimers.values()) clearTimeout(t);
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    this.flow?.close();
     this.ready = false;
     for (const end of [...this.watches]) end();
     if (this.inflight > 0) await within(new Promise<void>((r) => (this.inflightDone = r)), 10_000);
