@@ -110,6 +110,7 @@ export async function handleResource(server: ApiServer, ctx: RequestContext): Pr
 function sendObject(server: ApiServer, ctx: RequestContext, code: number, obj: Obj, neg?: Negotiated): void {
   const n = neg ?? negotiate(ctx.req.headers.accept, true);
   const out = server.toExternal(obj, ctx.apiVersion, ctx.resource);
+  server.audits.get(ctx.req)?.logResponseObject(out);
   const headers = warningHeaders(ctx);
   if (n.as === 'table') {
     sendJson(ctx.res, code, toTable(ctx.resource, [out], n.metaVersion, out.metadata?.resourceVersion ?? '', ctx.query.get('includeObject')), n.format, headers);
@@ -515,6 +516,7 @@ async function readObject(server: ApiServer, ctx: RequestContext, params: WriteP
     throw badRequest(`Object 'Kind' is missing in '${body.toString('utf8').slice(0, 200)}'`);
   }
   const obj = value as Obj;
+  server.audits.get(ctx.req)?.logRequestObject(obj);
   checkTypeMeta(obj, ctx.apiVersion, expectKind);
   obj.apiVersion ??= ctx.apiVersion;
   obj.kind ??= expectKind;

@@ -117,6 +117,12 @@ export interface Selection {
   fieldSet?: (obj: Obj) => Record<string, string>;
 }
 
+/** Turns stored bytes into plaintext and back (encryption at rest); `stale` marks bytes written with an old key. */
+export interface ValueTransformer {
+  toStorage(data: Uint8Array, key: string): Uint8Array;
+  fromStorage(data: Uint8Array, key: string): { data: Uint8Array; stale: boolean };
+}
+
 /** An update function for read-modify-write: gets the current object (copy, storage version) and returns the new one. */
 export type UpdateFn = (current: Obj | undefined) => Promise<Obj> | Obj;
 
@@ -145,7 +151,35 @@ export class ResourceStore {
     this.prefix = `/registry/${storage.group ? storage.group + '/' : ''}${storageInfo.resource}/`;
     this.gr = { group: info.group, resource: info.resource };
     this.generation = GENERATION_KINDS.has(this.storageKey);
-    this.cache = new WatchCache(backend, this.prefix, (key, value, rev) => decode(key, value, rev));
+    this.cache = new WatchCache(backend, this.prefix, (key, value, rev) => this.decodeValue(key, value, rev));
+  }
+
+  /**
+   * Encryption at rest for this resource (from `--encryption-provider-config`); undefined stores plaintext JSON.
+   * Set before the server serves.
+   */
+  transformer: ValueTransformer | undefined;
+  /** Decoded objects whose stored bytes were not written with the current first provider/key. */
+  private readonly stale = new WeakSet<object>();
+
+  /** The stored bytes of `obj` at `key`: JSON without resourceVersion, through the transformer. */
+  encodeValue(obj: Obj, key: string): Uint8Array {
+    const plain = encode(obj);
+    return this.transformer ? this.transformer.toStorage(plain, key) : plain;
+  }
+
+  /** The object stored as `value` at `key` with its resourceVersion; throws on bytes it cannot read. */
+  decodeValue(key: string, value: Uint8Array, rev: number): Obj {
+    if (!this.transformer) return decode(key, value, rev);
+    const { data, stale } = this.transformer.fromStorage(value, key);
+    const obj = decode(key, data, rev);
+    if (stale) this.stale.add(obj);
+    return obj;
+  }
+
+  /** Whether `obj` (as decoded by this store) was stored with an old key or provider. */
+  isStale(obj: object): boolean {
+    return this.stale.has(obj);
   }
 
   get storageVersion(): string {
@@ -177,7 +211,7 @@ export class ResourceStore {
     try {
       const { kv } = await this.backend.get(this.key(namespace, name));
       if (!kv) return undefined;
-      return { obj: decode(kv.key, kv.value, kv.modRevision), rev: kv.modRevision };
+      return { obj: this.decodeValue(kv.key, kv.value, kv.modRevision), rev: kv.modRevision };
     } catch (err) {
       throw toStatusError(err, this.gr, name);
     }
@@ -195,7 +229,7 @@ export class ResourceStore {
       return obj;
     }
     try {
-      const res = await this.backend.create(key, encode(obj));
+      const res = await this.backend.create(key, this.encodeValue(obj, key));
       return withResourceVersion(obj, res.revision);
     } catch (err) {
       if (err instanceof KeyExistsError) throw alreadyExists(this.gr, meta.name);
@@ -253,7 +287,9 @@ export class ResourceStore {
       }
       const curCmp = stripRv(cur.obj);
       const nextCmp = stripRv(next);
-      if (deepEqual(curCmp as Json, nextCmp as Json)) {
+      // A value stored under an old encryption key or provider is rewritten even when nothing changed (how
+      // `kubectl replace` of every secret rotates keys, as upstream).
+      if (deepEqual(curCmp as Json, nextCmp as Json) && !this.stale.has(cur.obj)) {
         if (cached) continue;
         return { obj: cur.obj, created: false };
       }
@@ -262,7 +298,7 @@ export class ResourceStore {
         return { obj: withResourceVersion(nextCmp, cur.rev), created: false };
       }
       try {
-        const res = await this.backend.update(this.key(namespace, name), encode(nextCmp), cur.rev);
+        const res = await this.backend.update(this.key(namespace, name), this.encodeValue(nextCmp, this.key(namespace, name)), cur.rev);
         return { obj: withResourceVersion(nextCmp, res.revision), created: false };
       } catch (err) {
         if ((err instanceof ConflictError || err instanceof StorageNotFoundError) && (cached || ((pinned === undefined || pinned === '') && attempt < 10))) continue;
@@ -318,7 +354,7 @@ export class ResourceStore {
         }
         if (opts.dryRun) return { obj: marked, deleted: false };
         try {
-          const res = await this.backend.update(this.key(namespace, name), encode(stripRv(marked)), cur.rev);
+          const res = await this.backend.update(this.key(namespace, name), this.encodeValue(stripRv(marked), this.key(namespace, name)), cur.rev);
           return { obj: withResourceVersion(stripRv(marked), res.revision), deleted: false };
         } catch (err) {
           if ((err instanceof ConflictError || (cached && err instanceof StorageNotFoundError)) && (cached || attempt < 10)) continue;
@@ -365,7 +401,7 @@ export class ResourceStore {
           lastKey = kv.key;
           let obj: Obj;
           try {
-            obj = decode(kv.key, kv.value, kv.modRevision);
+            obj = this.decodeValue(kv.key, kv.value, kv.modRevision);
           } catch {
             continue;
           }

@@ -26,6 +26,7 @@ import {
   applyDefaults,
   canConvert,
   convertObject,
+  lookupKind,
   lookupResource,
   nameValidatorFor,
   openApiV2,
@@ -51,6 +52,8 @@ import { alwaysAllow, authenticate, x509Authenticator, type AuthorizationAttribu
 import type { ReviewDecision, ReviewDeps } from './reviews.js';
 import type { AdmissionPlugin, AdmissionRequest } from './access.js';
 import { StoreObjects } from './objects.js';
+import { identityTransformer, loadEncryptionConfig, transformerFor } from './encryption/index.js';
+import { HEADER_AUDIT_ID, DECISION_ANNOTATION_KEY, DECISION_ALLOW, DECISION_FORBID, REASON_ANNOTATION_KEY, PolicyEvaluator, loadPolicyFile, newRequestAudit, openAuditLog, type AuditLogBackend, type RequestAudit } from './audit/index.js';
 import { admissionPluginNames, buildSecurity } from './security.js';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER, TokenIssuer, distinctHeaders, impersonate, isImpersonating } from './authn/index.js';
 import { recomputeNamespaceQuotas, resourceQuotaPlugin } from './admission/resourcequota.js';
@@ -194,6 +197,10 @@ export class ApiServer {
   /** API Priority and Fairness (when on), else the max-inflight limits (when security is on). */
   flow: FlowControl | undefined;
   private maxInflight: MaxInflight | undefined;
+  /** Audit logging (`--audit-log-path` with `--audit-policy-file`). */
+  private audit: { policy: PolicyEvaluator; log: AuditLogBackend } | undefined;
+  /** The audit record of each request in flight (handlers add request and response objects to it). */
+  readonly audits = new WeakMap<object, RequestAudit>();
   /** What the review APIs (SubjectAccessReview, TokenReview, ...) ask of the server. */
   reviews: ReviewDeps;
   private readonly log: (line: string) => void;
@@ -266,9 +273,17 @@ export class ApiServer {
     this.serviceIps = new ServiceIpAllocator(this.backend, this.opts.serviceClusterIpRange.split(',')[0]!.trim());
     const pr = parsePortRange(this.opts.serviceNodePortRange);
     this.nodePorts = new NodePortAllocator(this.backend, pr.base, pr.size);
+    // Encryption at rest: values of the configured resources go through their providers (read before any cache
+    // loads, so a wrong key fails the start rather than a later read).
+    const encryption = this.opts.security?.encryptionProviderConfig ? loadEncryptionConfig(this.opts.security.encryptionProviderConfig) : undefined;
     for (const info of RESOURCES) {
       if (!info.storage) continue;
       const st = new ResourceStore(this.backend, info, defaultHooks);
+      if (encryption) {
+        const storageResource = lookupKind(info.storage.group, info.storage.kind, info.storage.version)?.resource ?? info.resource;
+        const t = transformerFor(encryption, info.storage.group, storageResource);
+        if (t !== identityTransformer) st.transformer = t;
+      }
       // Resources sharing storage (core and events.k8s.io events) share one watch cache.
       const shared = [...this.stores.values()].find((s) => s.prefix === st.prefix);
       if (shared) (st as { cache: unknown }).cache = shared.cache;
@@ -330,6 +345,14 @@ export class ApiServer {
 
   /** Builds the issue-4 chain (authn, authz, admission) from `sec`; see `buildSecurity`. */
   private async enableSecurity(sec: SecurityOptions): Promise<void> {
+    if (sec.auditLogPath) {
+      if (!sec.auditPolicyFile) this.log('apiserver: --audit-log-path without --audit-policy-file: no audit events will be recorded');
+      else {
+        const policy = new PolicyEvaluator(loadPolicyFile(sec.auditPolicyFile));
+        const log = openAuditLog({ path: sec.auditLogPath, maxAge: sec.auditLogMaxAge ?? 0, maxBackups: sec.auditLogMaxBackup ?? 0, maxSize: sec.auditLogMaxSize ?? 0, onError: (e: unknown) => this.log(`apiserver: audit log: ${e instanceof Error ? e.message : String(e)}`) } as never);
+        this.audit = { policy, log };
+      }
+    }
     const chain = await buildSecurity({
       dataDir: this.opts.dataDir,
       objects: this.objects,
@@ -476,6 +499,43 @@ export class ApiServer {
         .update(FC_GROUP, 'flowschemas', '', fs.metadata.name, (cur) => ({ ...cur, status: { ...(cur.status ?? {}), conditions: [...(cur.status?.conditions ?? []).filter((c: Obj) => c.type !== 'Dangling'), next] } }), 'status')
         .catch(() => {});
     }
+  }
+
+  /**
+   * Starts the audit record of one request (RequestReceived now, ResponseStarted for long-running requests once
+   * they answer, ResponseComplete when the response ends) with the authorization decision as annotations.
+   */
+  private startAudit(req: Req, res: Res, attrs: AuthorizationAttributes, allowed: boolean, reason: string | undefined): void {
+    const a = this.audit!;
+    // As upstream (audit runs before impersonation): the event's user and the policy's subject are the real user;
+    // an impersonated one goes to impersonatedUser.
+    const real = (req as { kubetsRealUser?: UserInfo }).kubetsRealUser;
+    const auditAttrs = real ? { ...attrs, user: real } : attrs;
+    const ra = newRequestAudit(req, auditAttrs, a.policy.evaluate(auditAttrs));
+    if (!ra.enabled) return;
+    this.audits.set(req, ra);
+    if (real) ra.logImpersonatedUser(attrs.user);
+    ra.annotate(DECISION_ANNOTATION_KEY, allowed ? DECISION_ALLOW : DECISION_FORBID);
+    if (reason) ra.annotate(REASON_ANNOTATION_KEY, reason);
+    if (!res.headersSent) res.setHeader(HEADER_AUDIT_ID, ra.auditID);
+    ra.emit('RequestReceived', a.log);
+    const long = attrs.verb === 'watch';
+    if (long) {
+      const started = () => {
+        ra.setResponseCode(res.statusCode);
+        ra.emit('ResponseStarted', a.log);
+      };
+      const rawWriteHead = res.writeHead.bind(res) as (...args: unknown[]) => unknown;
+      (res as { writeHead: (...args: unknown[]) => unknown }).writeHead = (...args: unknown[]) => {
+        const r = rawWriteHead(...args);
+        started();
+        return r;
+      };
+    }
+    res.once('close', () => {
+      ra.setResponseCode(res.statusCode);
+      ra.emit('ResponseComplete', a.log);
+    });
   }
 
   /**
@@ -961,6 +1021,7 @@ export class ApiServer {
       }
     } catch (err) {
       const se = err instanceof StatusError ? err : toStatusError(err);
+      this.audits.get(req)?.logResponseObject(se.status);
       if (se.code >= 500 && !(err instanceof StatusError)) this.log(`apiserver: ${req.method} ${url.pathname}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
       if (!res.headersSent) sendStatus(res, se);
       else {
@@ -990,7 +1051,9 @@ export class ApiServer {
     // Impersonation (kubectl --as/--as-group): every impersonated attribute is authorized with the `impersonate`
     // verb for the real user, then the request runs as the impersonated one.
     if (isImpersonating(req.headers as Record<string, unknown> as never)) {
+      const real = user;
       user = await impersonate(user, distinctHeaders(req), (a) => this.authorize(a));
+      (req as { kubetsRealUser?: UserInfo }).kubetsRealUser = real;
     }
     // Flow control sits between impersonation and authorization, as in kube-apiserver's handler chain.
     const isLong = info.verb === 'watch' || info.subresource === 'log' || info.subresource === 'exec' || info.subresource === 'attach' || info.subresource === 'portforward' || info.subresource === 'proxy';
@@ -1018,6 +1081,7 @@ export class ApiServer {
       ...(url.searchParams.get('labelSelector') ? { labelSelector: url.searchParams.get('labelSelector')! } : {}),
     };
     const authz = await this.authorize(attrs);
+    if (this.audit) this.startAudit(req, res, attrs, authz.allowed, authz.reason);
     if (!authz.allowed) throw forbiddenRequest(attrs, authz.reason);
     if (info.isResourceRequest) return this.resourceRequest(req, res, url, info, user);
     return this.nonResource(req, res, p, url);
@@ -1230,6 +1294,7 @@ export class ApiServer {
     for (const t of this.quotaTimers.values()) clearTimeout(t);
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     this.flow?.close();
+    await this.audit?.log.close().catch(() => {});
     this.ready = false;
     for (const end of [...this.watches]) end();
     if (this.inflight > 0) await within(new Promise<void>((r) => (this.inflightDone = r)), 10_000);
