@@ -532,10 +532,22 @@ export class ApiServer {
         return r;
       };
     }
-    res.once('close', () => {
+    // ResponseComplete once the handler has ended the response (as upstream, when the handler returns), or when
+    // the connection went away first.
+    let done = false;
+    const complete = () => {
+      if (done) return;
+      done = true;
       ra.setResponseCode(res.statusCode);
       ra.emit('ResponseComplete', a.log);
-    });
+    };
+    const rawEnd = res.end.bind(res) as (...args: unknown[]) => unknown;
+    (res as { end: (...args: unknown[]) => unknown }).end = (...args: unknown[]) => {
+      const r = rawEnd(...args);
+      complete();
+      return r;
+    };
+    res.once('close', complete);
   }
 
   /**
@@ -1294,7 +1306,6 @@ export class ApiServer {
     for (const t of this.quotaTimers.values()) clearTimeout(t);
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     this.flow?.close();
-    await this.audit?.log.close().catch(() => {});
     this.ready = false;
     for (const end of [...this.watches]) end();
     if (this.inflight > 0) await within(new Promise<void>((r) => (this.inflightDone = r)), 10_000);
@@ -1305,6 +1316,8 @@ export class ApiServer {
     const caches = new Set([...this.stores.values()].map((s) => s.cache));
     for (const c of caches) c.close();
     if (!this.opts.backend) await this.backend?.close();
+    // Last: responses that finished while stopping still get their ResponseComplete events written.
+    await this.audit?.log.close().catch(() => {});
   }
 }
 
