@@ -11,6 +11,7 @@ import {
   invalid,
   notFound,
   timeout,
+  tooManyRequests,
   toStatusError,
   unauthorized,
   type PatchSchema,
@@ -73,6 +74,7 @@ import {
   dumpPriorityLevels,
   dumpQueues,
   dumpRequests,
+  DroppedRequests,
 } from './flowcontrol/index.js';
 import { aggregationUpdate, bootstrapPolicy, needsRecreate, rbacAuthorizer, rbacEscalationPlugin, reconcile, rulesFor, type RbacAuthorizer } from './rbac/index.js';
 import { AllocationError, NodePortAllocator, ServiceIpAllocator, parsePortRange } from './allocator.js';
@@ -197,6 +199,7 @@ export class ApiServer {
   /** API Priority and Fairness (when on), else the max-inflight limits (when security is on). */
   flow: FlowControl | undefined;
   private maxInflight: MaxInflight | undefined;
+  private readonly dropped = new Map<string, DroppedRequests>();
   /** Audit logging (`--audit-log-path` with `--audit-policy-file`). */
   private audit: { policy: PolicyEvaluator; log: AuditLogBackend } | undefined;
   /** The audit record of each request in flight (handlers add request and response objects to it). */
@@ -586,7 +589,13 @@ export class ApiServer {
       if (e instanceof FlowControlRejection && !res.headersSent) {
         if (e.flowSchema) res.setHeader(FLOW_SCHEMA_UID_HEADER, e.flowSchema.uid);
         if (e.priorityLevel) res.setHeader(PRIORITY_LEVEL_UID_HEADER, e.priorityLevel.uid);
-        res.setHeader('Retry-After', '1');
+        // Retry-After grows while the level keeps rejecting (upstream's dropped-requests tracker).
+        const level = e.priorityLevel?.name ?? '';
+        let tracker = this.dropped.get(level);
+        if (!tracker) this.dropped.set(level, (tracker = new DroppedRequests()));
+        const after = tracker.record(Math.floor(Date.now() / 1000));
+        res.setHeader('Retry-After', String(after));
+        throw tooManyRequests(e.message, after);
       }
       throw e;
     }
@@ -1070,10 +1079,22 @@ export class ApiServer {
     // Flow control sits between impersonation and authorization, as in kube-apiserver's handler chain.
     const isLong = info.verb === 'watch' || info.subresource === 'log' || info.subresource === 'exec' || info.subresource === 'attach' || info.subresource === 'portforward' || info.subresource === 'proxy';
     const release = await this.admitFlow(info, user, p, isLong, res);
+    // The seat is held until the response has been handed to the connection (as upstream, where the handler
+    // returns after writing): a large LIST occupies its seat while it is written out, so a flood of them queues
+    // in its own priority level instead of taking the event loop from everyone else.
+    let released = false;
+    const free = () => {
+      if (released) return;
+      released = true;
+      release();
+    };
+    res.once('finish', free);
+    res.once('close', free);
     try {
       await this.authorizedRoute(req, res, url, info, user, p);
-    } finally {
-      release();
+    } catch (e) {
+      free();
+      throw e;
     }
   }
 

@@ -3,3 +3,4 @@ export * from './bootstrap.js';
 export * from './classify.js';
 export * from './apf.js';
 export * from './debug.js';
+export * from './dropped.js';
