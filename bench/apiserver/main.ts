@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, startEtcd, type EtcdProcess } from '../../src/storage/etcd/testing.js';
 import { loadKubeconfig } from '../../src/pki/kubeconfig.js';
+import { issueClientCertificate } from '../../src/pki/pki.js';
 
 // ------------------------------------------------------------------------------------------ config
 
@@ -36,6 +37,7 @@ interface Config {
 const GOALS = {
   mutatingP99MsAt500: 50,
   saturationCreatesPerSec: 2000,
+  chainCostPct: 15,
   cachedList10kMs: 300,
   idleRssMb: 200,
 };
@@ -145,8 +147,11 @@ interface Reply {
 
 interface Creds {
   ca: string;
-  cert: string;
-  key: string;
+  /** Client certificate and key (TLS client authentication); absent for bearer-token clients. */
+  cert?: string;
+  key?: string;
+  /** Bearer token sent on every request. */
+  token?: string;
 }
 
 /** A round-robin pool of HTTP/2 sessions authenticated with the admin client certificate. */
@@ -164,7 +169,8 @@ class Client {
 
   private connect(): Promise<http2.ClientHttp2Session> {
     return new Promise((resolveConn, reject) => {
-      const s = http2.connect(this.url, { ...this.creds, maxSessionMemory: 256, settings: { initialWindowSize: 4 * 1024 * 1024 } });
+      const { token: _t, ...tls } = this.creds;
+      const s = http2.connect(this.url, { ...tls, maxSessionMemory: 256, settings: { initialWindowSize: 4 * 1024 * 1024 } });
       // Go's HTTP/2 transport (client-go) opens with a 4 MiB stream window and a 1 GiB connection window.
       s.once('connect', () => {
         s.setLocalWindowSize(1 << 30);
@@ -185,6 +191,7 @@ class Client {
   request(method: string, path: string, body?: unknown): Promise<Reply> {
     return new Promise((resolveReq, reject) => {
       const headers: http2.OutgoingHttpHeaders = { ':method': method, ':path': path, accept: 'application/json' };
+      if (this.creds.token) headers['authorization'] = `Bearer ${this.creds.token}`;
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       if (payload) headers['content-type'] = 'application/json';
       const req = this.session().request(headers, { endStream: payload === undefined });
@@ -448,6 +455,70 @@ async function saturate(c: Client, ns: string, inflight: number, ms: number): Pr
   return { inflight, creates: lat.length, perSec: (lat.length / elapsed) * 1000, p50ms: percentile(lat, 0.5), p99ms: percentile(lat, 0.99), errors };
 }
 
+// ------------------------------------------------------------------------------------------ phase 2b: the security chain's cost
+
+interface ChainResult {
+  /** Creates/s at saturation (64 in flight) per identity. */
+  creates: { admin: number; user: number; token: number };
+  /** GETs of one pod per second at saturation per identity (the cheapest request: the chain's share is largest). */
+  gets: { admin: number; user: number; token: number };
+}
+
+/** Requests/s for `ms` with `inflight` concurrent loops of `op`. */
+async function rate(inflight: number, ms: number, op: () => Promise<boolean>): Promise<number> {
+  let n = 0;
+  const t0 = now();
+  const end = t0 + ms;
+  await Promise.all(
+    Array.from({ length: inflight }, async () => {
+      while (now() < end) if (await op()) n++;
+    }),
+  );
+  return (n / (now() - t0)) * 1000;
+}
+
+/**
+ * The cost of authentication, authorization and admission: the same creates and GETs by the admin (system:masters:
+ * authorization short-circuits, APF exempt), by a user with a client certificate bound to `edit` through RBAC (APF
+ * global-default), and by a service account with a bound token (JWT verification, RBAC, service-accounts level).
+ */
+async function chainCost(admin: Client, url: string, dataDir: string, ns: string, cfg: Config): Promise<ChainResult> {
+  const tls = join(dataDir, 'tls');
+  const ca = { certPem: readFileSync(join(tls, 'server-ca.crt'), 'utf8'), keyPem: readFileSync(join(tls, 'server-ca.key'), 'utf8') };
+  const userPair = await issueClientCertificate(ca, { commonName: 'bench-user' });
+  const binding = (name: string, subject: object) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+    subjects: [subject],
+  });
+  await admin.json('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, binding('bench-user', { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'bench-user' }));
+  await admin.json('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, binding('bench-sa', { kind: 'ServiceAccount', name: 'default', namespace: ns }));
+  const tr = await admin.json<{ status: { token: string } }>('POST', `/api/v1/namespaces/${ns}/serviceaccounts/default/token`, {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    spec: { expirationSeconds: 3600 },
+  });
+  const user = await Client.open(url, { ca: ca.certPem, cert: userPair.certPem, key: userPair.keyPem }, cfg.conns);
+  const token = await Client.open(url, { ca: ca.certPem, token: tr.status.token }, cfg.conns);
+  const target = `sat-target-${Date.now()}`;
+  await admin.json('POST', podsPath(ns), podObject(ns, target));
+  const ms = Math.max(2000, cfg.durationMs);
+  try {
+    const create = (c: Client) => rate(cfg.inflight, ms, async () => (await c.request('POST', podsPath(ns), podObject(ns, `chain-${podSeq++}`))).status === 201);
+    const get = (c: Client) => rate(cfg.inflight, ms, async () => (await c.request('GET', `${podsPath(ns)}/${target}`)).status === 200);
+    // Warm up every path once (JIT, token cache, RBAC index).
+    for (const c of [admin, user, token]) await rate(8, 300, async () => (await c.request('GET', `${podsPath(ns)}/${target}`)).status === 200);
+    const creates = { admin: await create(admin), user: await create(user), token: await create(token) };
+    const gets = { admin: await get(admin), user: await get(user), token: await get(token) };
+    return { creates, gets };
+  } finally {
+    user.close();
+    token.close();
+  }
+}
+
 // ------------------------------------------------------------------------------------------ phase 3: big LIST
 
 interface ListResult {
@@ -642,6 +713,8 @@ interface BackendResult {
   saturation?: SaturationResult;
   /** Absent when the run skipped the big LIST (`--pods 0`). */
   list?: ListResult;
+  /** Absent when the run skipped saturation (`--inflight 0`). */
+  chain?: ChainResult;
   listRssMb: number;
   watch: WatchResult | undefined;
   finalRssMb: number;
@@ -684,6 +757,15 @@ async function runBackend(backend: string, etcd: EtcdProcess | undefined, cfg: C
       log(`[${backend}] saturation (${cfg.inflight} in flight): ${fmt(saturation.perSec)} creates/s, p50 ${fmt(saturation.p50ms, 1)} ms, p99 ${fmt(saturation.p99ms, 1)} ms`);
     }
 
+    let chain: ChainResult | undefined;
+    if (cfg.inflight > 0) {
+      chain = await chainCost(c, kc.server, srv.dataDir, 'bench-load', cfg);
+      log(
+        `[${backend}] security chain: creates/s admin ${fmt(chain.creates.admin)} / cert user ${fmt(chain.creates.user)} / SA token ${fmt(chain.creates.token)}; ` +
+          `GETs/s admin ${fmt(chain.gets.admin)} / cert user ${fmt(chain.gets.user)} / SA token ${fmt(chain.gets.token)}`,
+      );
+    }
+
     let list: ListResult | undefined;
     if (cfg.pods > 0) {
       log(`[${backend}] creating ${cfg.pods} pods for LIST`);
@@ -707,7 +789,7 @@ async function runBackend(backend: string, etcd: EtcdProcess | undefined, cfg: C
     await sleep(1000);
     const finalRssMb = rssMb(srv.pid);
     log(`[${backend}] RSS after the runs ${fmt(finalRssMb)} MiB`);
-    return { backend, idleRssMb, rates, saturation, list, listRssMb, watch, finalRssMb };
+    return { backend, idleRssMb, rates, ...(saturation ? { saturation } : {}), ...(list ? { list } : {}), ...(chain ? { chain } : {}), listRssMb, watch, finalRssMb };
   } finally {
     wc?.close();
     c?.close();
@@ -783,6 +865,18 @@ function report(results: BackendResult[], cfg: Config): string {
     );
   }
   out.push('');
+  out.push('Security chain (64 in flight): admin = system:masters certificate (authorization short-circuits, APF exempt); user = client certificate bound to `edit` by RBAC; token = service account bound token (JWT)');
+  out.push('| backend | creates/s admin / user / token | user vs admin | GETs/s admin / user / token | user vs admin |');
+  out.push('|---|---:|---:|---:|---:|');
+  for (const r of results) {
+    const ch = r.chain;
+    if (!ch) continue;
+    const pct = (a: number, b: number) => `${fmt(((b - a) / a) * 100, 1)}%`;
+    out.push(
+      `| ${r.backend} | ${fmt(ch.creates.admin)} / ${fmt(ch.creates.user)} / ${fmt(ch.creates.token)} | ${pct(ch.creates.admin, ch.creates.user)} | ${fmt(ch.gets.admin)} / ${fmt(ch.gets.user)} / ${fmt(ch.gets.token)} | ${pct(ch.gets.admin, ch.gets.user)} |`,
+    );
+  }
+  out.push('');
   out.push('Goals');
   out.push('| backend | goal | measured | verdict |');
   out.push('|---|---|---:|---|');
@@ -792,6 +886,8 @@ function report(results: BackendResult[], cfg: Config): string {
     out.push(`| ${r.backend} | >= ${GOALS.saturationCreatesPerSec} pod creates/s at saturation | ${r.saturation ? `${fmt(r.saturation.perSec)}/s` : 'not run'} | ${verdict(r.saturation ? r.saturation.perSec >= GOALS.saturationCreatesPerSec : undefined)} |`);
     out.push(`| ${r.backend} | cached LIST of 10,000 pods < ${GOALS.cachedList10kMs} ms | ${r.list ? `${fmt(r.list.cachedMs)} ms (${r.list.pods} pods)` : 'not run'} | ${verdict(r.list?.pods === 10000 ? r.list.cachedMs < GOALS.cachedList10kMs : undefined)} |`);
     out.push(`| ${r.backend} | idle RSS < ${GOALS.idleRssMb} MB | ${fmt(r.idleRssMb)} MiB | ${verdict(r.idleRssMb < GOALS.idleRssMb)} |`);
+    const cost = r.chain ? 1 - r.chain.creates.user / r.chain.creates.admin : undefined;
+    out.push(`| ${r.backend} | full chain costs < ${GOALS.chainCostPct}% of create throughput | ${cost === undefined ? 'not run' : `${fmt(cost * 100, 1)}%`} | ${verdict(cost === undefined ? undefined : cost * 100 < GOALS.chainCostPct)} |`);
   }
   for (const r of results) {
     if (!r.cpuProfile?.length) continue;

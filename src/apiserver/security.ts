@@ -1,4 +1,5 @@
 // Builds the apiserver's request chain from its SecurityOptions: authenticators, authorizers and admission plugins, in upstream order.
+import { createHash } from 'node:crypto';
 import type { AdmissionPlugin, ObjectAccess } from './access.js';
 import type { Authenticator, Authorizer, UserInfo } from './authn.js';
 import {
@@ -96,7 +97,7 @@ export async function buildSecurity(inp: SecurityInputs): Promise<SecurityChain>
   if (inp.tokenAuthFile) tokenAuths.push(loadTokenFile(inp.tokenAuthFile));
   tokenAuths.push(new BootstrapTokenAuthenticator(inp.objects));
   tokenAuths.push(saAuth(audiences));
-  const authenticators: Authenticator[] = [bearerTokenAuthenticator(tokenAuths)];
+  const authenticators: Authenticator[] = [bearerTokenAuthenticator([cachingTokenAuthenticator(tokenAuths, TOKEN_SUCCESS_CACHE_TTL_MS)])];
   if (inp.anonymousAuth) authenticators.push(anonymousAuthenticator);
 
   const authorizers: Authorizer[] = [];
@@ -163,6 +164,37 @@ export function waitForDefaultServiceAccount(p: AdmissionPlugin, tries = 10, int
           await new Promise((r) => setTimeout(r, intervalMs));
         }
       }
+    },
+  };
+}
+
+/** How long a successful token authentication is reused (kube-apiserver's token success cache TTL). */
+export const TOKEN_SUCCESS_CACHE_TTL_MS = 10_000;
+
+/**
+ * As kube-apiserver's cached token authenticator: the union of `inner` (first that accepts wins; errors count as
+ * "not accepted"), with successes cached for `ttlMs` by a SHA-256 of the token, so a service-account JWT is
+ * verified (an RSA signature check and liveness lookups) once per TTL rather than on every request. Failures are
+ * not cached. A revoked token therefore keeps working for at most `ttlMs`, as upstream.
+ */
+export function cachingTokenAuthenticator(inner: readonly TokenAuthenticator[], ttlMs: number, now: () => number = Date.now): TokenAuthenticator {
+  const cache = new Map<string, { user: UserInfo; until: number }>();
+  return {
+    async authenticateToken(token) {
+      const key = createHash('sha256').update(token).digest('base64');
+      const t = now();
+      const hit = cache.get(key);
+      if (hit && hit.until > t) return hit.user;
+      if (hit) cache.delete(key);
+      for (const a of inner) {
+        const u = await a.authenticateToken(token).catch(() => undefined);
+        if (u) {
+          if (cache.size >= 10_000) cache.clear();
+          cache.set(key, { user: u, until: t + ttlMs });
+          return u;
+        }
+      }
+      return undefined;
     },
   };
 }

@@ -172,8 +172,9 @@ describe('security chain', () => {
     const short = await call(server, admin, 'POST', '/api/v1/namespaces/prod/serviceaccounts/robot/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 60 } });
     expect(short.status).toBe(422);
     expect((await call(server, admin, 'DELETE', '/api/v1/namespaces/prod/serviceaccounts/robot')).status).toBe(200);
-    await waitFor(async () => (await call(server, { token }, 'GET', '/api/v1/namespaces/prod/pods')).status === 401);
-  });
+    // Successful token authentications are cached for 10 s (as kube-apiserver), so revocation takes up to that long.
+    await waitFor(async () => (await call(server, { token }, 'GET', '/api/v1/namespaces/prod/pods')).status === 401, 15_000);
+  }, 30_000);
 
   it('prevents privilege escalation through roles and bindings', async () => {
     const rbac = '/apis/rbac.authorization.k8s.io/v1/namespaces/prod';
