@@ -2,6 +2,7 @@
 import { parseQuantity, type Quantity } from '../../apimachinery/index.js';
 import type { AdmissionPlugin, AdmissionRequest, Obj, ObjectReader } from '../access.js';
 import { admissionForbidden } from './serviceaccount.js';
+import { arr, isObj, str } from './util.js';
 
 /** The annotation listing what the plugin defaulted on a pod. */
 export const LIMIT_RANGER_ANNOTATION = 'kubernetes.io/limit-ranger';
@@ -273,14 +274,5 @@ function abs(n: bigint): bigint {
   return n < 0n ? -n : n;
 }
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
-function arr(v: unknown): any[] {
-  return Array.isArray(v) ? v : [];
-}
 
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}

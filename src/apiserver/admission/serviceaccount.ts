@@ -2,6 +2,7 @@
 import { forbidden, notFound, type StatusError } from '../../apimachinery/index.js';
 import type { AdmissionPlugin, AdmissionRequest, Obj, ObjectReader } from '../access.js';
 import { generateName as simpleGenerateName } from '../registry.js';
+import { arr, isObj, str } from './util.js';
 
 /** The service account a pod without `spec.serviceAccountName` runs as. */
 export const DEFAULT_SERVICE_ACCOUNT_NAME = 'default';
@@ -199,14 +200,5 @@ function isMirrorPod(pod: Obj): boolean {
   return isObj(ann) && MIRROR_POD_ANNOTATION in ann;
 }
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
-function arr(v: unknown): any[] {
-  return Array.isArray(v) ? v : [];
-}
 
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}

@@ -54,7 +54,8 @@ export function bootstrapTokenExpired(secret: Obj, now: Date): boolean {
   return Number.isNaN(t) || t <= now.getTime();
 }
 
-function constantTimeEqual(a: string, b: string): boolean {
+/** Compares two strings in time independent of where they differ. */
+export function constantTimeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a, 'utf8');
   const y = Buffer.from(b, 'utf8');
   // timingSafeEqual needs equal lengths; comparing against itself keeps the time independent of where they differ.

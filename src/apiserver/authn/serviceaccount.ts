@@ -7,6 +7,7 @@ import { badRequest, conflict, field, invalid, isDNS1123Label, isDNS1123Subdomai
 import type { Obj, ObjectReader } from '../access.js';
 import type { UserInfo } from '../authn.js';
 import type { TokenAuthenticator } from './bearer.js';
+import { constantTimeEqual } from './bootstrap.js';
 
 export const DEFAULT_SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 /** The `iss` of secret-based (legacy) tokens. */
@@ -329,15 +330,6 @@ function numericDate(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-function constantTimeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  if (x.length !== y.length) {
-    timingSafeEqual(y, y);
-    return false;
-  }
-  return timingSafeEqual(x, y);
-}
 
 /**
  * Verifies service-account JWTs, as upstream's JWT token authenticator with its two validators:
