@@ -15,6 +15,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { freePort, startEtcd, type EtcdProcess } from '../../src/storage/etcd/testing.js';
 import { loadKubeconfig } from '../../src/pki/kubeconfig.js';
 import { issueClientCertificate } from '../../src/pki/pki.js';
@@ -505,9 +506,12 @@ async function chainCost(admin: Client, url: string, dataDir: string, ns: string
   const target = `sat-target-${Date.now()}`;
   await admin.json('POST', podsPath(ns), podObject(ns, target));
   const ms = Math.max(2000, cfg.durationMs);
+  // 32 in flight: within the seats of global-default (49 of the default 600), so the figures compare the work per
+  // request, not APF queuing (which the fairness test covers).
+  const inflight = Math.min(32, cfg.inflight);
   try {
-    const create = (c: Client) => rate(cfg.inflight, ms, async () => (await c.request('POST', podsPath(ns), podObject(ns, `chain-${podSeq++}`))).status === 201);
-    const get = (c: Client) => rate(cfg.inflight, ms, async () => (await c.request('GET', `${podsPath(ns)}/${target}`)).status === 200);
+    const create = (c: Client) => rate(inflight, ms, async () => (await c.request('POST', podsPath(ns), podObject(ns, `chain-${podSeq++}`))).status === 201);
+    const get = (c: Client) => rate(inflight, ms, async () => (await c.request('GET', `${podsPath(ns)}/${target}`)).status === 200);
     // Warm up every path once (JIT, token cache, RBAC index).
     for (const c of [admin, user, token]) await rate(8, 300, async () => (await c.request('GET', `${podsPath(ns)}/${target}`)).status === 200);
     const creates = { admin: await create(admin), user: await create(user), token: await create(token) };
@@ -516,6 +520,118 @@ async function chainCost(admin: Client, url: string, dataDir: string, ns: string
   } finally {
     user.close();
     token.close();
+  }
+}
+
+// ------------------------------------------------------------------------------------------ phase 2c: fairness under a flood
+
+interface FairnessResult {
+  unloadedP99ms: number;
+  loadedP99ms: number;
+  loadedP50ms: number;
+  flood: Record<string, number>;
+}
+
+/** The flooding client of the fairness phase, in its own thread (see `fairness`). */
+const FLOOD_WORKER = `
+const http2 = require('node:http2');
+const { parentPort, workerData: w } = require('node:worker_threads');
+const sessions = Array.from({ length: 8 }, () => http2.connect(w.url, { ca: w.ca, cert: w.cert, key: w.key }));
+for (const s of sessions) s.on('error', () => {});
+let stop = false;
+let n = 0;
+const codes = {};
+parentPort.on('message', () => { stop = true; });
+const once = () => new Promise((resolve) => {
+  const r = sessions[n++ % sessions.length].request({ ':path': w.path, accept: 'application/json' });
+  let status = 0, after;
+  r.on('response', (h) => { status = h[':status']; after = h['retry-after']; });
+  r.on('data', () => {});
+  r.on('end', () => resolve({ status, after }));
+  r.on('error', () => resolve({ status: 0 }));
+});
+const worker = async () => {
+  while (!stop) {
+    const r = await once();
+    codes[r.status] = (codes[r.status] || 0) + 1;
+    if (r.status === 429) {
+      const until = Date.now() + Number(r.after || '1') * 1000;
+      while (!stop && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+};
+Promise.all(Array.from({ length: w.concurrency }, worker)).then(() => { for (const s of sessions) s.close(); parentPort.postMessage(codes); });
+`;
+
+/**
+ * API Priority and Fairness at work: a client hammers LISTs of `ns` with 200 requests in flight (backing off per
+ * Retry-After, as client-go) from its own thread, in a priority level of its own (what an operator configures
+ * for a noisy client); meanwhile a certificate user in global-default creates ConfigMaps one at a time. Reports
+ * that user's p99 without and with the flood, and the flood's status codes.
+ */
+async function fairness(admin: Client, url: string, dataDir: string, ns: string, cfg: Config): Promise<FairnessResult> {
+  const tls = join(dataDir, 'tls');
+  const ca = { certPem: readFileSync(join(tls, 'server-ca.crt'), 'utf8'), keyPem: readFileSync(join(tls, 'server-ca.key'), 'utf8') };
+  const flooder = await issueClientCertificate(ca, { commonName: 'bench-flooder' });
+  const writerPair = await issueClientCertificate(ca, { commonName: 'bench-writer' });
+  const rb = (name: string, user: string) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+    subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user }],
+  });
+  await admin.json('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, rb('bench-flooder', 'bench-flooder'));
+  await admin.json('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, rb('bench-writer', 'bench-writer'));
+  const fc = '/apis/flowcontrol.apiserver.k8s.io/v1';
+  await admin.json('POST', `${fc}/prioritylevelconfigurations`, {
+    apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+    kind: 'PriorityLevelConfiguration',
+    metadata: { name: 'bench-noisy' },
+    spec: { type: 'Limited', limited: { nominalConcurrencyShares: 2, lendablePercent: 0, borrowingLimitPercent: 0, limitResponse: { type: 'Queue', queuing: { queues: 4, handSize: 2, queueLengthLimit: 5 } } } },
+  });
+  await admin.json('POST', `${fc}/flowschemas`, {
+    apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+    kind: 'FlowSchema',
+    metadata: { name: 'bench-noisy' },
+    spec: {
+      priorityLevelConfiguration: { name: 'bench-noisy' },
+      matchingPrecedence: 500,
+      distinguisherMethod: { type: 'ByUser' },
+      rules: [{ subjects: [{ kind: 'User', user: { name: 'bench-flooder' } }], resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'] }] }],
+    },
+  });
+  for (let i = 0; i < 200; i++) await admin.json('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `seed-${i}` }, data: { v: 'x'.repeat(200) } });
+  await sleep(600);
+  const writer = await Client.open(url, { ca: ca.certPem, cert: writerPair.certPem, key: writerPair.keyPem }, 1);
+  let seq = 0;
+  const writes = async (n: number) => {
+    const lat: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = now();
+      const r = await writer.request('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `w-${seq++}` }, data: { v: 'y' } });
+      if (r.status === 201) lat.push(now() - t);
+    }
+    return lat.sort((a, b) => a - b);
+  };
+  try {
+    await writes(50);
+    const unloaded = await writes(300);
+    const flood = new Worker(FLOOD_WORKER, {
+      eval: true,
+      workerData: { url, ca: ca.certPem, cert: flooder.certPem, key: flooder.keyPem, path: `/api/v1/namespaces/${ns}/configmaps`, concurrency: 200 },
+    });
+    const done = new Promise<Record<string, number>>((res, rej) => {
+      flood.once('message', res);
+      flood.once('error', rej);
+    });
+    await sleep(Math.max(1500, cfg.durationMs / 2));
+    const loaded = await writes(300);
+    flood.postMessage('stop');
+    const codes = await done;
+    return { unloadedP99ms: percentile(unloaded, 0.99), loadedP99ms: percentile(loaded, 0.99), loadedP50ms: percentile(loaded, 0.5), flood: codes };
+  } finally {
+    writer.close();
   }
 }
 
@@ -715,6 +831,8 @@ interface BackendResult {
   list?: ListResult;
   /** Absent when the run skipped saturation (`--inflight 0`). */
   chain?: ChainResult;
+  /** Absent when the run skipped saturation (`--inflight 0`). */
+  fairness?: FairnessResult;
   listRssMb: number;
   watch: WatchResult | undefined;
   finalRssMb: number;
@@ -766,6 +884,13 @@ async function runBackend(backend: string, etcd: EtcdProcess | undefined, cfg: C
       );
     }
 
+    let fair: FairnessResult | undefined;
+    if (cfg.inflight > 0) {
+      await ensureNamespace(c, 'bench-fair');
+      fair = await fairness(c, kc.server, srv.dataDir, 'bench-fair', cfg);
+      log(`[${backend}] fairness: writer p99 ${fmt(fair.unloadedP99ms, 1)} ms alone, ${fmt(fair.loadedP99ms, 1)} ms (p50 ${fmt(fair.loadedP50ms, 1)}) beside a 200-request LIST flood that got ${JSON.stringify(fair.flood)}`);
+    }
+
     let list: ListResult | undefined;
     if (cfg.pods > 0) {
       log(`[${backend}] creating ${cfg.pods} pods for LIST`);
@@ -789,7 +914,7 @@ async function runBackend(backend: string, etcd: EtcdProcess | undefined, cfg: C
     await sleep(1000);
     const finalRssMb = rssMb(srv.pid);
     log(`[${backend}] RSS after the runs ${fmt(finalRssMb)} MiB`);
-    return { backend, idleRssMb, rates, ...(saturation ? { saturation } : {}), ...(list ? { list } : {}), ...(chain ? { chain } : {}), listRssMb, watch, finalRssMb };
+    return { backend, idleRssMb, rates, ...(saturation ? { saturation } : {}), ...(list ? { list } : {}), ...(chain ? { chain } : {}), ...(fair ? { fairness: fair } : {}), listRssMb, watch, finalRssMb };
   } finally {
     wc?.close();
     c?.close();
@@ -865,7 +990,7 @@ function report(results: BackendResult[], cfg: Config): string {
     );
   }
   out.push('');
-  out.push('Security chain (64 in flight): admin = system:masters certificate (authorization short-circuits, APF exempt); user = client certificate bound to `edit` by RBAC; token = service account bound token (JWT)');
+  out.push('Security chain (32 in flight): admin = system:masters certificate (authorization short-circuits, APF exempt); user = client certificate bound to `edit` by RBAC; token = service account bound token (JWT)');
   out.push('| backend | creates/s admin / user / token | user vs admin | GETs/s admin / user / token | user vs admin |');
   out.push('|---|---:|---:|---:|---:|');
   for (const r of results) {
@@ -875,6 +1000,15 @@ function report(results: BackendResult[], cfg: Config): string {
     out.push(
       `| ${r.backend} | ${fmt(ch.creates.admin)} / ${fmt(ch.creates.user)} / ${fmt(ch.creates.token)} | ${pct(ch.creates.admin, ch.creates.user)} | ${fmt(ch.gets.admin)} / ${fmt(ch.gets.user)} / ${fmt(ch.gets.token)} | ${pct(ch.gets.admin, ch.gets.user)} |`,
     );
+  }
+  out.push('');
+  out.push('Fairness: a certificate user creating ConfigMaps one at a time, alone and beside a client flooding LISTs with 200 in flight in its own small priority level');
+  out.push('| backend | writer p99 alone ms | writer p99 / p50 beside the flood ms | ratio | flood replies |');
+  out.push('|---|---:|---:|---:|---|');
+  for (const r of results) {
+    const f = r.fairness;
+    if (!f) continue;
+    out.push(`| ${r.backend} | ${fmt(f.unloadedP99ms, 1)} | ${fmt(f.loadedP99ms, 1)} / ${fmt(f.loadedP50ms, 1)} | ${fmt(f.loadedP99ms / f.unloadedP99ms, 2)}x | ${Object.entries(f.flood).map(([k, v]) => `${v} x ${k}`).join(', ')} |`);
   }
   out.push('');
   out.push('Goals');
