@@ -73,6 +73,8 @@ export interface AdmissionRequest {
   readonly dryRun: boolean;
   /** Warnings for the client (`Warning: 299 - "..."` headers); plugins push plain messages. */
   readonly warnings: string[];
+  /** Adds an annotation to the request's audit event (upstream's AddAnnotation); a no-op when not audited. */
+  readonly annotate?: (key: string, value: string) => void;
 }
 
 /**

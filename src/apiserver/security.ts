@@ -112,7 +112,7 @@ export async function buildSecurity(inp: SecurityInputs): Promise<SecurityChain>
     LimitRanger: () => limitRangerPlugin(inp.objects),
     ServiceAccount: () => waitForDefaultServiceAccount(serviceAccountPlugin(inp.objects)),
     NodeRestriction: () => nodeRestriction(inp.objects),
-    PodSecurity: () => podSecurityPlugin(inp.objects),
+    PodSecurity: () => podSecurityPlugin(inp.objects, { onAuditAnnotations: (req, ann) => Object.entries(ann).forEach(([k, v]) => req.annotate?.(k, v)) }),
     Priority: () => priorityPlugin(inp.objects),
     DefaultTolerationSeconds: () => defaultTolerationSecondsPlugin(),
     DefaultStorageClass: () => defaultStorageClassPlugin(inp.objects),

@@ -782,6 +782,7 @@ export class ApiServer {
       user: ctx.user,
       dryRun: attrs.dryRun,
       warnings: ctx.warnings,
+      annotate: (k, v) => this.audits.get(ctx.req)?.annotate(k, v),
     };
     const runs = (p: AdmissionPlugin) => !p.handles || p.handles(attrs.operation);
     if (phase !== 'validate') for (const p of this.admission) if (p.admit && runs(p)) await p.admit(req);

@@ -297,6 +297,15 @@ describe('encryption at rest and audit', () => {
     expect(await raw()).not.toContain(Buffer.from(plaintext).toString('base64'));
     const got = await call(server, admin, 'GET', '/api/v1/namespaces/default/secrets/db');
     expect(Buffer.from(got.json.data.password, 'base64').toString()).toBe(plaintext);
+    // PodSecurity's audit level annotates the audit event of a pod that would violate it.
+    await call(server, admin, 'PATCH', '/api/v1/namespaces/default', { metadata: { labels: { 'pod-security.kubernetes.io/audit': 'baseline' } } }, { 'Content-Type': 'application/merge-patch+json' });
+    const priv = await call(server, admin, 'POST', '/api/v1/namespaces/default/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'priv' },
+      spec: { containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }] },
+    });
+    expect(priv.status, priv.body).toBe(201);
     // ConfigMaps are not configured: plaintext JSON.
     await call(server, admin, 'POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' }, data: { a: 'visible' } });
     expect(Buffer.from((await server.backend.get('/registry/configmaps/default/plain')).kv!.value).toString()).toContain('visible');
@@ -325,5 +334,7 @@ describe('encryption at rest and audit', () => {
     expect(cmCreate.level).toBe('Request');
     expect(cmCreate.requestObject.data).toEqual({ a: 'visible' });
     expect(events.some((e) => e.objectRef?.resource === 'events')).toBe(false);
+    const podEvent = events.find((e) => e.objectRef?.resource === 'pods' && e.verb === 'create' && e.stage === 'ResponseComplete');
+    expect(podEvent.annotations['pod-security.kubernetes.io/audit-violations']).toBe('would violate PodSecurity "baseline:latest": privileged (container "c" must not set securityContext.privileged=true)');
   }, 60_000);
 });
