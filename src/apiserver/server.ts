@@ -1124,16 +1124,7 @@ export class ApiServer {
   private async resourceRequest(req: Req, res: Res, url: URL, info: RequestInfo, user: UserInfo): Promise<void> {
     const resource = lookupResource(info.apiGroup, info.apiVersion, info.resource);
     if (!resource) {
-      throw new StatusError({
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: 'the server could not find the requested resource',
-        reason: 'NotFound',
-        details: {},
-        code: 404,
-      });
+      throw pathNotFound();
     }
     const apiVersion = info.apiGroup ? `${info.apiGroup}/${info.apiVersion}` : info.apiVersion;
     let store: ResourceStore | undefined;
@@ -1231,16 +1222,7 @@ export class ApiServer {
     if (path0 === '/') {
       return sendJson(res, 200, { paths: ['/api', '/api/v1', '/apis', ...[...new Set(RESOURCES.filter((r) => r.group).flatMap((r) => [`/apis/${r.group}`, ...r.versions.map((v) => `/apis/${r.group}/${v}`)]))], '/healthz', '/livez', '/openapi/v2', '/openapi/v3', '/readyz', '/version'] });
     }
-    throw new StatusError({
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: 'the server could not find the requested resource',
-      reason: 'NotFound',
-      details: {},
-      code: 404,
-    });
+    throw pathNotFound();
   }
 
   private async health(res: Res, p: string, q: URLSearchParams): Promise<void> {
@@ -1474,4 +1456,9 @@ export function nameFromFieldSelector(verb: string, fieldSelector: string | null
     if (name && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('%')) return name;
   }
   return '';
+}
+
+/** Upstream's 404 for a path no route serves (an unknown resource or non-resource URL). */
+function pathNotFound(): StatusError {
+  return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
 }
