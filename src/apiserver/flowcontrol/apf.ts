@@ -92,10 +92,22 @@ export interface FlowControlOptions {
 
 // ---- shuffle sharding ------------------------------------------------------------------------------
 
-/** Upstream's hashFlowID: the first 8 bytes (little-endian) of sha256(flowSchemaName NUL distinguisher). */
+/**
+ * Upstream's hashFlowID: the first 8 bytes (little-endian) of sha256(flowSchemaName NUL distinguisher). Memoised
+ * per flow (a flow's requests all hash alike; the memo is bounded and simply cleared when full).
+ */
 export function hashFlowID(flowSchema: string, distinguisher: string): bigint {
-  return createHash('sha256').update(flowSchema).update(Buffer.from([0])).update(distinguisher).digest().readBigUInt64LE(0);
+  const key = `${flowSchema}\u0000${distinguisher}`;
+  let h = flowHashes.get(key);
+  if (h === undefined) {
+    h = createHash('sha256').update(flowSchema).update(Buffer.from([0])).update(distinguisher).digest().readBigUInt64LE(0);
+    if (flowHashes.size >= 10_000) flowHashes.clear();
+    flowHashes.set(key, h);
+  }
+  return h;
 }
+
+const flowHashes = new Map<string, bigint>();
 
 /**
  * Deals a hand of `handSize` distinct queue indexes in [0, deckSize) from `hash` (shuffle sharding): the hash is
