@@ -93,10 +93,11 @@ export async function buildSecurity(inp: SecurityInputs): Promise<SecurityChain>
   const audiences = inp.apiAudiences.length ? inp.apiAudiences : [issuer];
   const tokenIssuer = new TokenIssuer(key.privateKey, { issuer });
   const saAuth = (aud: readonly string[]) => new ServiceAccountTokenAuthenticator({ publicKeys: [key.publicKey], reader: inp.objects, issuers: [issuer], apiAudiences: aud });
-  const tokenAuths: TokenAuthenticator[] = [];
-  if (inp.tokenAuthFile) tokenAuths.push(loadTokenFile(inp.tokenAuthFile));
-  tokenAuths.push(new BootstrapTokenAuthenticator(inp.objects));
-  tokenAuths.push(saAuth(audiences));
+  // Token file and bootstrap tokens do not depend on audiences; service-account tokens do (TokenReview asks for its own).
+  const audienceFree: TokenAuthenticator[] = [];
+  if (inp.tokenAuthFile) audienceFree.push(loadTokenFile(inp.tokenAuthFile));
+  audienceFree.push(new BootstrapTokenAuthenticator(inp.objects));
+  const tokenAuths: TokenAuthenticator[] = [...audienceFree, saAuth(audiences)];
   const authenticators: Authenticator[] = [bearerTokenAuthenticator([cachingTokenAuthenticator(tokenAuths, TOKEN_SUCCESS_CACHE_TTL_MS)])];
   if (inp.anonymousAuth) authenticators.push(anonymousAuthenticator);
 
@@ -131,7 +132,7 @@ export async function buildSecurity(inp: SecurityInputs): Promise<SecurityChain>
     tokenIssuer,
     async reviewToken(token, aud) {
       const want = aud.length ? aud : audiences;
-      const candidates: TokenAuthenticator[] = [...tokenAuths.slice(0, -1), saAuth(want)];
+      const candidates: TokenAuthenticator[] = [...audienceFree, saAuth(want)];
       for (const a of candidates) {
         const u = await a.authenticateToken(token).catch(() => undefined);
         if (u) return { user: withAuthenticatedGroup(u), audiences: [...want] };

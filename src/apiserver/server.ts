@@ -1023,8 +1023,7 @@ export class ApiServer {
     }
     const url = new URL(req.url ?? '/', 'https://x');
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
-    const isWatch = info.verb === 'watch';
-    const isLong = isWatch || url.pathname.endsWith('/log') || url.pathname.endsWith('/exec');
+    const isLong = isLongRunning(info);
     if (!isLong) this.inflight++;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -1078,8 +1077,7 @@ export class ApiServer {
       (req as { kubetsRealUser?: UserInfo }).kubetsRealUser = real;
     }
     // Flow control sits between impersonation and authorization, as in kube-apiserver's handler chain.
-    const isLong = info.verb === 'watch' || info.subresource === 'log' || info.subresource === 'exec' || info.subresource === 'attach' || info.subresource === 'portforward' || info.subresource === 'proxy';
-    const release = await this.admitFlow(info, user, p, isLong, res);
+    const release = await this.admitFlow(info, user, p, isLongRunning(info), res);
     // The seat is held until the response has been handed to the connection (as upstream, where the handler
     // returns after writing): a large LIST occupies its seat while it is written out, so a flood of them queues
     // in its own priority level instead of taking the event loop from everyone else.
@@ -1462,3 +1460,10 @@ export function nameFromFieldSelector(verb: string, fieldSelector: string | null
 function pathNotFound(): StatusError {
   return new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
 }
+
+/** Long-running requests (upstream's set): watches and the streaming subresources; no deadline, no APF seat. */
+function isLongRunning(info: RequestInfo): boolean {
+  return info.verb === 'watch' || LONG_RUNNING_SUBRESOURCES.has(info.subresource);
+}
+
+const LONG_RUNNING_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
