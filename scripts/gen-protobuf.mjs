@@ -28,6 +28,7 @@ const ROOTS = {
   'autoscaling/v1': ['k8s.io.api.autoscaling.v1', ['HorizontalPodAutoscaler', 'Scale']],
   'autoscaling/v2': ['k8s.io.api.autoscaling.v2', ['HorizontalPodAutoscaler']],
   'batch/v1': ['k8s.io.api.batch.v1', ['CronJob', 'Job']],
+  'certificates.k8s.io/v1': ['k8s.io.api.certificates.v1', ['CertificateSigningRequest']],
   'coordination.k8s.io/v1': ['k8s.io.api.coordination.v1', ['Lease']],
   'discovery.k8s.io/v1': ['k8s.io.api.discovery.v1', ['EndpointSlice']],
   'events.k8s.io/v1': ['k8s.io.api.events.v1', ['Event']],
@@ -117,7 +118,10 @@ let files = 0;
 for (let i = bin.indexOf(GZ); i >= 0; i = bin.indexOf(GZ, i + 1)) {
   let d;
   try {
-    d = zlib.gunzipSync(bin.subarray(i, i + (1 << 21)), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    // Only this gzip member: Go lays descriptors out back to back, and gunzip would run on into the next one
+    // (whose name and package would then win). Go's gzip writer uses a bare 10-byte header (no optional fields).
+    if (bin[i + 3] !== 0) continue;
+    d = zlib.inflateRawSync(bin.subarray(i + 10, i + (1 << 21)), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
   } catch {
     continue;
   }

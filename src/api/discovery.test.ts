@@ -93,6 +93,7 @@ describe('legacy discovery', () => {
       'authorization.k8s.io',
       'autoscaling',
       'batch',
+      'certificates.k8s.io',
       'networking.k8s.io',
       'policy',
       'rbac.authorization.k8s.io',

@@ -170,6 +170,11 @@ export const RESOURCES: readonly ResourceInfo[] = Object.freeze([
   // batch/v1
   r({ group: 'batch', versions: ['v1'], resource: 'cronjobs', singularName: 'cronjob', kind: 'CronJob', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: [status('CronJob')] }),
   r({ group: 'batch', versions: ['v1'], resource: 'jobs', singularName: 'job', kind: 'Job', namespaced: true, categories: ['all'], subresources: [status('Job')] }),
+  // certificates.k8s.io/v1
+  r({
+    group: 'certificates.k8s.io', versions: ['v1'], resource: 'certificatesigningrequests', singularName: 'certificatesigningrequest', kind: 'CertificateSigningRequest', namespaced: false, shortNames: ['csr'],
+    subresources: [{ name: 'approval', kind: 'CertificateSigningRequest', verbs: STATUS }, status('CertificateSigningRequest')],
+  }),
   // networking.k8s.io/v1
   r({ group: 'networking.k8s.io', versions: ['v1'], resource: 'ingressclasses', singularName: 'ingressclass', kind: 'IngressClass', namespaced: false }),
   r({ group: 'networking.k8s.io', versions: ['v1'], resource: 'ingresses', singularName: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'], subresources: [status('Ingress')] }),
@@ -206,6 +211,7 @@ const GROUP_ORDER: readonly string[] = [
   'authorization.k8s.io',
   'autoscaling',
   'batch',
+  'certificates.k8s.io',
   'networking.k8s.io',
   'policy',
   'rbac.authorization.k8s.io',

@@ -71,6 +71,8 @@ export async function handleResource(server: ApiServer, ctx: RequestContext): Pr
         return handleFinalize(server, ctx);
       case 'token':
         return handleTokenRequest(server, ctx);
+      case 'approval':
+        return handleApproval(server, ctx);
       default:
         throw methodNotSupported({ group: ctx.resource.group, resource: `${ctx.resource.resource}/${sub}` }, info.verb);
     }
@@ -574,7 +576,7 @@ async function createObject(server: ApiServer, ctx: RequestContext, ext: Obj, pa
     throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${ctx.info.name})`);
   }
   let obj = server.toInternal(ext, ctx.apiVersion, ctx.resource);
-  store.prepareCreate(obj);
+  store.prepareCreate(obj, ctx.user);
   server.hooks.applyDefaults(ctx.resource, obj);
   // As upstream: mutating admission, then validation of the result, then validating admission.
   const attrs = { operation: 'CREATE' as const, ctx, obj, dryRun: params.dryRun };
@@ -590,7 +592,7 @@ async function createObject(server: ApiServer, ctx: RequestContext, ext: Obj, pa
   }
 }
 
-async function handleUpdate(server: ApiServer, ctx: RequestContext, subresource: '' | 'status'): Promise<void> {
+async function handleUpdate(server: ApiServer, ctx: RequestContext, subresource: UpdatePath): Promise<void> {
   const params = writeParams(ctx);
   const ext = await readObject(server, ctx, params, ctx.resource.kind);
   const meta = (ext.metadata ??= {});
@@ -615,7 +617,7 @@ async function handleUpdate(server: ApiServer, ctx: RequestContext, subresource:
 async function updateObject(
   server: ApiServer,
   ctx: RequestContext,
-  subresource: '' | 'status',
+  subresource: UpdatePath,
   params: WriteParams,
   produce: (currentExternal: Obj | undefined) => Obj | Promise<Obj>,
   allowCreate: boolean,
@@ -645,7 +647,7 @@ async function updateObject(
       if (clientRv && clientRv !== current.metadata.resourceVersion) throw conflict(store.gr, ctx.info.name);
       const attrs = { operation: 'UPDATE' as const, ctx, obj, old: current, dryRun: params.dryRun };
       await server.admit(attrs, 'mutate');
-      store.validateUpdate(obj, current);
+      store.validateUpdate(obj, current, subresource);
       await server.admit(attrs, 'validate');
       obj = await server.beforeUpdate(ctx.resource, obj, current, params.dryRun);
       if (!clientRv) delete obj.metadata.resourceVersion;
@@ -662,7 +664,10 @@ async function updateObject(
 
 class CreatedOnUpdate extends Error {}
 
-async function handlePatch(server: ApiServer, ctx: RequestContext, subresource: '' | 'status'): Promise<void> {
+/** What an update writes: the whole object, its status, or (CertificateSigningRequests) its approval conditions. */
+type UpdatePath = '' | 'status' | 'approval';
+
+async function handlePatch(server: ApiServer, ctx: RequestContext, subresource: UpdatePath): Promise<void> {
   const params = writeParams(ctx);
   const ct = ctx.req.headers['content-type'] ?? '';
   const mt = ct.split(';')[0]!.trim().toLowerCase();
@@ -861,6 +866,20 @@ async function handleStatus(server: ApiServer, ctx: RequestContext): Promise<voi
       return handlePatch(server, ctx, 'status');
     default:
       throw methodNotSupported({ group: ctx.resource.group, resource: `${ctx.resource.resource}/status` }, ctx.info.verb);
+  }
+}
+
+/** `certificatesigningrequests/approval`: get, or update/patch of the Approved/Denied conditions (see csrStrategy). */
+async function handleApproval(server: ApiServer, ctx: RequestContext): Promise<void> {
+  switch (ctx.info.verb) {
+    case 'get':
+      return handleGet(server, ctx);
+    case 'update':
+      return handleUpdate(server, ctx, 'approval');
+    case 'patch':
+      return handlePatch(server, ctx, 'approval');
+    default:
+      throw methodNotSupported({ group: ctx.resource.group, resource: `${ctx.resource.resource}/approval` }, ctx.info.verb);
   }
 }
 

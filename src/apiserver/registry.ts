@@ -26,6 +26,8 @@ import {
 import { lookupKind, type ResourceInfo } from '../api/index.js';
 import { WatchCache, withResourceVersion, type CachedObject } from './watchcache.js';
 import type { Hooks } from './hooks.js';
+import { KIND_STRATEGIES } from './certificates.js';
+import type { UserInfo } from './authn.js';
 
 /** A plain JSON object. */
 export type Obj = Record<string, any>;
@@ -446,14 +448,15 @@ export class ResourceStore {
     if (errs.length > 0) throw invalid({ group: this.info.group, kind: this.info.kind }, obj.metadata?.name ?? '', errs);
   }
 
-  /** Validates an update; throws 422. */
-  validateUpdate(obj: Obj, old: Obj): void {
+  /** Validates an update (of the object or of `subresource`); throws 422. */
+  validateUpdate(obj: Obj, old: Obj, subresource = ''): void {
     const errs: FieldError[] = validateObjectMeta(obj.metadata ?? {}, {
       namespaced: this.info.namespaced,
       nameValidator: nameValidatorOverride?.(this.info.storage!.group, this.kind) ?? nameIsDNSSubdomain,
     });
     errs.push(...validateObjectMetaUpdate(obj.metadata ?? {}, old.metadata ?? {}));
-    errs.push(...this.hooks.validateUpdate(this.info, obj, old));
+    const strategy = KIND_STRATEGIES[this.storageKey];
+    errs.push(...(strategy?.validateUpdate ? strategy.validateUpdate(obj, old, subresource) : this.hooks.validateUpdate(this.info, obj, old)));
     if (errs.length > 0) throw invalid({ group: this.info.group, kind: this.info.kind }, obj.metadata?.name ?? '', dedupe(errs));
   }
 
@@ -468,7 +471,7 @@ export class ResourceStore {
   }
 
   /** Fills system metadata of a new object (uid, creationTimestamp, generation) and clears what clients may not set. */
-  prepareCreate(obj: Obj): void {
+  prepareCreate(obj: Obj, user?: UserInfo): void {
     const meta = (obj.metadata ??= {});
     if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
     meta.uid = randomUUID();
@@ -480,15 +483,16 @@ export class ResourceStore {
     if (this.generation) meta.generation = 1;
     else delete meta.generation;
     if (this.info.subresources.some((s) => s.name === 'status') && !this.keepsStatusOnCreate) delete obj.status;
+    KIND_STRATEGIES[this.storageKey]?.prepareForCreate?.(obj, user);
   }
 
   /**
    * Carries system fields from `old` into `obj` for an update of the main resource (`subresource` ''), or
    * builds the status update (`subresource` 'status': spec and most metadata from old, status from obj).
    */
-  prepareUpdate(obj: Obj, old: Obj, subresource: '' | 'status'): Obj {
+  prepareUpdate(obj: Obj, old: Obj, subresource: '' | 'status' | 'approval'): Obj {
     let next: Obj;
-    if (subresource === 'status') {
+    if (subresource === 'status' || subresource === 'approval') {
       next = { ...structuredClone(old), status: obj.status };
       // Labels, annotations and the like may change with a status write; system fields may not.
       const m = obj.metadata ?? {};
@@ -517,6 +521,7 @@ export class ResourceStore {
       meta.generation = subresource === '' && specChanged(next, old) ? gen + 1 : gen;
     } else if (om.generation !== undefined) meta.generation = om.generation;
     else delete meta.generation;
+    KIND_STRATEGIES[this.storageKey]?.prepareForUpdate?.(next, old, subresource);
     return next;
   }
 }

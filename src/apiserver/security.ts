@@ -20,6 +20,7 @@ import { podSecurityPlugin } from './admission/podsecurity/index.js';
 import { priorityPlugin } from './admission/priority.js';
 import { defaultTolerationSecondsPlugin } from './admission/defaulttolerationseconds.js';
 import { defaultStorageClassPlugin } from './admission/defaultstorageclass.js';
+import { certificateApprovalPlugin, certificateSigningPlugin, certificateSubjectRestrictionPlugin, type AuthorizeFn } from './admission/certificates.js';
 import { alwaysAllow } from './authn.js';
 
 /**
@@ -35,6 +36,9 @@ export const ADMISSION_ORDER: readonly string[] = [
   'Priority',
   'DefaultTolerationSeconds',
   'DefaultStorageClass',
+  'CertificateApproval',
+  'CertificateSigning',
+  'CertificateSubjectRestriction',
   'ResourceQuota',
 ];
 
@@ -69,6 +73,11 @@ export interface SecurityInputs {
   serverPlugins: Readonly<Record<string, AdmissionPlugin>>;
   /** Authorizers the server provides itself (RBAC), by mode name. */
   serverAuthorizers: Readonly<Record<string, Authorizer>>;
+  /**
+   * The server's whole authorizer chain, for plugins that authorize (CertificateApproval, CertificateSigning);
+   * absent: system:masters, then the authorizers built here.
+   */
+  authorize?: AuthorizeFn;
 }
 
 /** The built chain. */
@@ -109,6 +118,17 @@ export async function buildSecurity(inp: SecurityInputs): Promise<SecurityChain>
     else throw new Error(`authorization mode "${m}" is not available`);
   }
 
+  const authorize: AuthorizeFn =
+    inp.authorize ??
+    (async (attrs) => {
+      if (attrs.user.groups.includes('system:masters')) return { allowed: true };
+      for (const a of authorizers) {
+        const d = await a.authorize(attrs);
+        if (d.allowed) return { allowed: true };
+        if (d.denied) return { allowed: false };
+      }
+      return { allowed: false };
+    });
   const factories: Record<string, () => AdmissionPlugin> = {
     LimitRanger: () => limitRangerPlugin(inp.objects),
     ServiceAccount: () => waitForDefaultServiceAccount(serviceAccountPlugin(inp.objects)),
@@ -117,6 +137,9 @@ export async function buildSecurity(inp: SecurityInputs): Promise<SecurityChain>
     Priority: () => priorityPlugin(inp.objects),
     DefaultTolerationSeconds: () => defaultTolerationSecondsPlugin(),
     DefaultStorageClass: () => defaultStorageClassPlugin(inp.objects),
+    CertificateApproval: () => certificateApprovalPlugin(authorize),
+    CertificateSigning: () => certificateSigningPlugin(authorize),
+    CertificateSubjectRestriction: () => certificateSubjectRestrictionPlugin(),
   };
   const admission: AdmissionPlugin[] = [];
   for (const n of inp.admissionPlugins) {

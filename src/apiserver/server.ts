@@ -305,7 +305,9 @@ export class ApiServer {
     const server = http2.createSecureServer(
       {
         allowHTTP1: true,
-        cert: this.pki.serving.certPem,
+        // The chain (serving certificate, then the CA) lets a joining agent learn the CA from the handshake and
+        // check it against its join token's CA hash before sending the token.
+        cert: servingChain(this.pki),
         key: this.pki.serving.keyPem,
         ca: this.pki.clientCa.certPem,
         requestCert: true,
@@ -367,6 +369,7 @@ export class ApiServer {
       apiAudiences: sec.apiAudiences ?? [],
       serverPlugins: { NamespaceLifecycle: namespaceLifecycle(this), ResourceQuota: resourceQuotaPlugin(this.objects) },
       serverAuthorizers: { RBAC: this.rbac },
+      authorize: (a) => this.authorize(a),
     });
     this.authenticators = [x509Authenticator, ...chain.authenticators];
     this.authorizers = chain.authorizers;
@@ -1287,7 +1290,7 @@ export class ApiServer {
     const renewed: string[] = [];
     const pki = await ensureClusterPki(this.opts.dataDir, { serviceClusterIpRange: this.opts.serviceClusterIpRange, now });
     if (pki.generated.serving) {
-      this.server?.setSecureContext({ cert: pki.serving.certPem, key: pki.serving.keyPem, ca: pki.clientCa.certPem });
+      this.server?.setSecureContext({ cert: servingChain(pki), key: pki.serving.keyPem, ca: pki.clientCa.certPem });
       renewed.push('serving');
     }
     this.pki = pki;
@@ -1467,3 +1470,9 @@ function isLongRunning(info: RequestInfo): boolean {
 }
 
 const LONG_RUNNING_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
+
+/** The serving certificate followed by the CA that issued it, as one PEM bundle. */
+function servingChain(pki: ClusterPki): string {
+  const leaf = pki.serving.certPem.endsWith('\n') ? pki.serving.certPem : `${pki.serving.certPem}\n`;
+  return leaf + pki.ca.certPem;
+}

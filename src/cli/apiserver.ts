@@ -1,7 +1,14 @@
 // `kubets apiserver` and `kubets server`: run the kube-apiserver (the server command grows the rest of the control plane later).
+import os from 'node:os';
+import path from 'node:path';
 import { ApiServer, type ApiServerOptions, type SecurityOptions } from '../apiserver/index.js';
+import { loadKubeconfig, RestClient } from '../client/index.js';
+import { kubeletIdentity } from '../pki/index.js';
 import type { Command } from './commands.js';
 import { FlagError, flagUsage, parseFlags, type FlagSpec, type Flags } from './flags.js';
+import { ensureJoinToken } from './jointoken.js';
+import { NODE_FLAGS } from './kubelet.js';
+import { Supervisor } from './supervisor.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   'data-dir': { type: 'string', help: 'directory for the store, the cluster PKI and admin.kubeconfig', default: '/var/lib/kubets' },
@@ -28,6 +35,15 @@ const FLAGS: Record<string, FlagSpec> = {
   'max-requests-inflight': { type: 'number', help: 'non-mutating requests in flight at once', default: '400' },
   'max-mutating-requests-inflight': { type: 'number', help: 'mutating requests in flight at once', default: '200' },
   'enable-priority-and-fairness': { type: 'boolean', help: 'API Priority and Fairness instead of the max-inflight limits', default: 'true' },
+};
+
+/** Flags only `kubets server` has: its own node and the components it supervises. */
+const SERVER_FLAGS: Record<string, FlagSpec> = {
+  ...FLAGS,
+  ...NODE_FLAGS,
+  'disable-agent': { type: 'boolean', help: 'run no kubelet on this machine (control plane only)', default: 'false' },
+  'disable-controller-manager': { type: 'boolean', help: 'run no controller-manager', default: 'false' },
+  'cluster-cidr': { type: 'string', help: 'CIDR pods get their IPs from (node podCIDRs are carved from it)', default: '10.244.0.0/16' },
 };
 
 const AUTHZ_MODES = ['Node', 'RBAC', 'AlwaysAllow'];
@@ -63,8 +79,8 @@ function securityOptions(flags: Flags): SecurityOptions {
 }
 
 /** Parses the flags into apiserver options; throws FlagError with a one-line reason. */
-export function apiServerOptions(args: readonly string[]): ApiServerOptions {
-  const { flags, positional } = parseFlags(args, FLAGS);
+export function apiServerOptions(args: readonly string[], specs: Record<string, FlagSpec> = FLAGS): ApiServerOptions {
+  const { flags, positional } = parseFlags(args, specs);
   if (positional.length > 0) throw new FlagError(`unexpected argument: ${positional[0]}`);
   const storage = (flags['storage'] as string | undefined) ?? 'sqlite';
   if (storage !== 'sqlite' && storage !== 'etcd') throw new FlagError(`invalid --storage "${storage}": want sqlite or etcd`);
@@ -88,8 +104,10 @@ export function apiServerOptions(args: readonly string[]): ApiServerOptions {
 /** Runs an apiserver until SIGTERM/SIGINT; prints the admin kubeconfig path once the API answers. */
 async function runServer(name: string, args: string[]): Promise<number> {
   let opts: ApiServerOptions;
+  let serverFlags: Flags = {};
   try {
-    opts = apiServerOptions(args);
+    opts = apiServerOptions(args, name === 'server' ? SERVER_FLAGS : FLAGS);
+    if (name === 'server') serverFlags = parseFlags(args, SERVER_FLAGS).flags;
   } catch (err) {
     if (err instanceof FlagError) {
       process.stderr.write(`kubets ${name}: ${err.message}\n`);
@@ -110,7 +128,8 @@ async function runServer(name: string, args: string[]): Promise<number> {
   const kubeconfig = await server.writeAdminKubeconfig();
   // The single-node cluster gives its components (scheduler, controller-manager, proxy, the apiserver's kubelet
   // client) their own identities and keeps every certificate renewed.
-  if (name === 'server') await server.manageCredentials();
+  let supervisor: Supervisor | undefined;
+  if (name === 'server') supervisor = await startComponents(server, opts, serverFlags, kubeconfig);
   process.stdout.write(`kubets ${name}: API at ${server.url} (storage ${server.backend.name})\n`);
   process.stdout.write(`kubets ${name}: admin kubeconfig written to ${kubeconfig}\n`);
   process.stdout.write(`  export KUBECONFIG=${kubeconfig}\n`);
@@ -122,9 +141,69 @@ async function runServer(name: string, args: string[]): Promise<number> {
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
   });
+  await supervisor?.stop();
   await server.stop();
   process.stdout.write(`kubets ${name}: stopped\n`);
   return 0;
+}
+
+/** The node-flag arguments `kubets server` hands on to its kubelet. */
+function nodeArgs(flags: Flags): string[] {
+  const out: string[] = [];
+  for (const n of Object.keys(NODE_FLAGS)) {
+    const v = flags[n];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v) out.push(`--${n}`, item);
+    else out.push(`--${n}`, String(v));
+  }
+  return out;
+}
+
+/**
+ * The single-node cluster's other components: credentials for each (renewed by the apiserver), the join token
+ * for agents, then the controller-manager and this machine's kubelet as supervised child processes.
+ */
+async function startComponents(server: ApiServer, opts: ApiServerOptions, flags: Flags, adminKubeconfig: string): Promise<Supervisor> {
+  const nodeName = ((flags['node-name'] as string | undefined) ?? os.hostname()).toLowerCase();
+  const runAgent = !(flags['disable-agent'] as boolean | undefined);
+  await server.manageCredentials(runAgent ? [kubeletIdentity(nodeName)] : []);
+  const dir = opts.dataDir;
+  const cred = (n: string) => path.join(dir, 'cred', `${n}.kubeconfig`);
+  const admin = new RestClient({ ...loadKubeconfig(adminKubeconfig), qps: 0 });
+  try {
+    const token = await ensureJoinToken(admin, dir, server.pki.ca.certPem);
+    void token;
+    process.stdout.write(`kubets server: node join token written to ${path.join(dir, 'token')}\n`);
+  } finally {
+    admin.close();
+  }
+  const sup = new Supervisor();
+  if (!(flags['disable-controller-manager'] as boolean | undefined)) {
+    sup.start({
+      name: 'controller-manager',
+      args: [
+        'controller-manager',
+        '--kubeconfig', cred('kube-controller-manager'),
+        '--cluster-signing-cert-file', path.join(dir, 'tls', 'client-ca.crt'),
+        '--cluster-signing-key-file', path.join(dir, 'tls', 'client-ca.key'),
+        '--use-service-account-credentials',
+        '--allocate-node-cidrs',
+        '--cluster-cidr', (flags['cluster-cidr'] as string | undefined) ?? '10.244.0.0/16',
+      ],
+    });
+  }
+  if (runAgent) {
+    const runtime = (flags['runtime'] as string | undefined) ?? 'containerd';
+    if (runtime === 'containerd') {
+      process.stdout.write('kubets server: --runtime containerd is not available yet in this build; no kubelet started (use --runtime simulated)\n');
+    } else {
+      sup.start({
+        name: 'kubelet',
+        args: ['kubelet', '--kubeconfig', cred(`kubelet-${nodeName}`), '--data-dir', path.join(dir, 'agent'), '--node-name', nodeName, ...nodeArgs(flags).filter((a, i, all) => !(a === '--node-name' || all[i - 1] === '--node-name'))],
+      });
+    }
+  }
+  return sup;
 }
 
 export const apiserver: Command = {
@@ -134,7 +213,7 @@ export const apiserver: Command = {
 };
 
 export const server: Command = {
-  summary: 'Run a single-node cluster on this machine (for now: the API server)',
-  usage: `kubets server [flags]\n\nFlags:\n${flagUsage(FLAGS)}`,
+  summary: 'Run a single-node cluster on this machine: the API server, the controller-manager and a kubelet',
+  usage: `kubets server [flags]\n\nFlags:\n${flagUsage(SERVER_FLAGS)}`,
   run: (args) => runServer('server', args),
 };

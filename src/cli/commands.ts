@@ -2,6 +2,9 @@
 import { version } from './version.js';
 import { help } from './help.js';
 import { apiserver, server } from './apiserver.js';
+import { agent } from './agent.js';
+import { kubelet } from './kubelet.js';
+import { controllerManager } from './controllermanager.js';
 
 /** One CLI command. `run` resolves to the exit code: 0 clean, non-zero with a one-line reason on stderr. */
 export interface Command {
@@ -12,7 +15,10 @@ export interface Command {
 
 export const commands: Record<string, Command> = {
   server,
+  agent,
   apiserver,
+  'controller-manager': controllerManager,
+  kubelet,
   version,
   help,
 };

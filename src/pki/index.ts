@@ -3,3 +3,4 @@ export * from './cidr.js';
 export * from './pki.js';
 export * from './kubeconfig.js';
 export * from './components.js';
+export * from './csr.js';

@@ -141,3 +141,22 @@ describe('flowcontrol', () => {
     expect(row('flowcontrol.apiserver.k8s.io', 'prioritylevelconfigurations', exempt)).toEqual(['exempt', 'Exempt', '<none>', '<none>', '<none>', '<none>', '4h']);
   });
 });
+
+describe('certificatesigningrequests', () => {
+  const csr = (status: unknown, spec: Record<string, unknown> = {}) => ({
+    metadata: meta('node-csr-abc'),
+    spec: { signerName: 'kubernetes.io/kube-apiserver-client-kubelet', username: 'system:bootstrap:abcdef', usages: ['client auth'], ...spec },
+    status,
+  });
+  it.each<[string, unknown, Record<string, unknown>, unknown[]]>([
+    ['pending', {}, {}, ['node-csr-abc', '4h', 'kubernetes.io/kube-apiserver-client-kubelet', 'system:bootstrap:abcdef', '<none>', 'Pending']],
+    ['approved and issued', { conditions: [{ type: 'Approved', status: 'True' }], certificate: 'Y2VydA==' }, { expirationSeconds: 3600 }, ['node-csr-abc', '4h', 'kubernetes.io/kube-apiserver-client-kubelet', 'system:bootstrap:abcdef', '60m', 'Approved,Issued']],
+    ['approved but failed', { conditions: [{ type: 'Approved', status: 'True' }, { type: 'Failed', status: 'True' }] }, { expirationSeconds: 86400 }, ['node-csr-abc', '4h', 'kubernetes.io/kube-apiserver-client-kubelet', 'system:bootstrap:abcdef', '24h', 'Approved,Failed']],
+    ['denied wins over approved', { conditions: [{ type: 'Denied', status: 'True' }, { type: 'Approved', status: 'True' }] }, { signerName: '' }, ['node-csr-abc', '4h', '<none>', 'system:bootstrap:abcdef', '<none>', 'Denied']],
+  ])('%s', (_n, status, spec, want) => {
+    expect(row('certificates.k8s.io', 'certificatesigningrequests', csr(status, spec))).toEqual(want);
+  });
+  it('has upstream column names', () => {
+    expect(printerFor('certificates.k8s.io', 'certificatesigningrequests').columns.map((c) => c.name)).toEqual(['Name', 'Age', 'SignerName', 'Requestor', 'RequestedDuration', 'Condition']);
+  });
+});

@@ -7,6 +7,7 @@ import {
   arr,
   col,
   formatLabelSelector,
+  humanDuration,
   intOrString,
   listWithMore,
   nameCol,
@@ -338,6 +339,56 @@ const priorityLevelConfigurations = printer(
   },
 );
 
+// ---------------------------------------------------------------------------------------------------------------
+// certificates
+
+/** Upstream extractCSRStatus: Denied / Approved / Pending, then `,Failed` and `,Issued` when they apply. */
+export function csrCondition(obj: any): string {
+  let approved = false;
+  let denied = false;
+  let failed = false;
+  for (const c of arr(obj?.status?.conditions)) {
+    if (c?.type === 'Approved') approved = true;
+    else if (c?.type === 'Denied') denied = true;
+    else if (c?.type === 'Failed') failed = true;
+  }
+  let s = denied ? 'Denied' : approved ? 'Approved' : 'Pending';
+  if (failed) s += ',Failed';
+  if (str(obj?.status?.certificate) !== '') s += ',Issued';
+  return s;
+}
+
+const certificateSigningRequests = printer(
+  [
+    nameCol(),
+    ageCol(),
+    col(
+      'SignerName',
+      'string',
+      'Requested signer for the request. It is a qualified name in the form: `scope-hostname.io/name`.\nIf empty, it will be defaulted:\n 1. If it\'s a kubelet client certificate, it is assigned\n    "kubernetes.io/kube-apiserver-client-kubelet".\n 2. If it\'s a kubelet serving certificate, it is assigned\n    "kubernetes.io/kubelet-serving".\n 3. Otherwise, it is assigned "kubernetes.io/legacy-unknown".\nDistribution of trust for signers happens out of band.\nYou can select on this field using `spec.signerName`.',
+    ),
+    col('Requestor', 'string', 'Base64-encoded PKCS#10 CSR data'),
+    col(
+      'RequestedDuration',
+      'string',
+      'expirationSeconds is the requested duration of validity of the issued certificate. The certificate signer may issue a certificate with a different validity duration so a client must check the delta between the notBefore and and notAfter fields in the issued certificate to determine the actual duration.\n\nThe v1.22+ in-tree implementations of the well-known Kubernetes signers will honor this field as long as the requested duration is not greater than the maximum duration they will honor per the --cluster-signing-duration CLI flag to the Kubernetes controller manager.\n\nCertificate signers may not honor this field for various reasons:\n\n  1. Old signer that is unaware of the field (such as the in-tree\n     implementations prior to v1.22)\n  2. Signer whose configured maximum is shorter than the requested duration\n  3. Signer whose configured minimum is longer than the requested duration\n\nThe minimum valid value for expirationSeconds is 600, i.e. 10 minutes.\n\nAs of v1.22, this field is beta and is controlled via the CSRDuration feature gate.',
+    ),
+    col('Condition', 'string', 'Conditions applied to the request, such as approval or denial.'),
+  ],
+  (obj, now) => {
+    const spec = obj?.spec ?? {};
+    const exp = spec.expirationSeconds;
+    return [
+      nameOf(obj),
+      age(obj, now),
+      str(spec.signerName) || '<none>',
+      str(spec.username),
+      typeof exp === 'number' ? humanDuration(exp * 1000) : '<none>',
+      csrCondition(obj),
+    ];
+  },
+);
+
 /** Printers of the remaining groups, keyed by `group/resource`. */
 export const otherPrinters: Record<string, TablePrinter> = {
   'autoscaling/horizontalpodautoscalers': horizontalPodAutoscalers,
@@ -353,4 +404,5 @@ export const otherPrinters: Record<string, TablePrinter> = {
   'rbac.authorization.k8s.io/clusterrolebindings': bindingPrinter('clusterRoleBinding'),
   'flowcontrol.apiserver.k8s.io/flowschemas': flowSchemas,
   'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': priorityLevelConfigurations,
+  'certificates.k8s.io/certificatesigningrequests': certificateSigningRequests,
 };

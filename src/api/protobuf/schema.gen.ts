@@ -589,6 +589,40 @@ export const MESSAGES: MessageTable = {
     ["succeeded", 1, "string", 1],
     ["failed", 2, "string", 1],
   ],
+  "k8s.io.api.certificates.v1.CertificateSigningRequest": [
+    ["metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", 0],
+    ["spec", 2, "k8s.io.api.certificates.v1.CertificateSigningRequestSpec", 0],
+    ["status", 3, "k8s.io.api.certificates.v1.CertificateSigningRequestStatus", 0],
+  ],
+  "k8s.io.api.certificates.v1.CertificateSigningRequestCondition": [
+    ["type", 1, "string", 8],
+    ["status", 6, "string", 8],
+    ["reason", 2, "string", 0],
+    ["message", 3, "string", 0],
+    ["lastUpdateTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
+    ["lastTransitionTime", 5, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", 0],
+  ],
+  "k8s.io.api.certificates.v1.CertificateSigningRequestList": [
+    ["metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta", 0],
+    ["items", 2, "k8s.io.api.certificates.v1.CertificateSigningRequest", 1],
+  ],
+  "k8s.io.api.certificates.v1.CertificateSigningRequestSpec": [
+    ["request", 1, "bytes", 2],
+    ["signerName", 7, "string", 8],
+    ["expirationSeconds", 8, "int32", 2],
+    ["usages", 5, "string", 1],
+    ["username", 2, "string", 0],
+    ["uid", 3, "string", 0],
+    ["groups", 4, "string", 1],
+    ["extra", 6, "map<string,k8s.io.api.certificates.v1.ExtraValue>", 0],
+  ],
+  "k8s.io.api.certificates.v1.CertificateSigningRequestStatus": [
+    ["conditions", 1, "k8s.io.api.certificates.v1.CertificateSigningRequestCondition", 1],
+    ["certificate", 2, "bytes", 2],
+  ],
+  "k8s.io.api.certificates.v1.ExtraValue": [
+    ["items", 1, "string", 1],
+  ],
   "k8s.io.api.coordination.v1.Lease": [
     ["metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", 0],
     ["spec", 2, "k8s.io.api.coordination.v1.LeaseSpec", 0],
@@ -2594,6 +2628,17 @@ export const KINDS: Readonly<Record<string, Readonly<Record<string, string>>>> =
     "ListOptions": "k8s.io.apimachinery.pkg.apis.meta.v1.ListOptions",
     "Status": "k8s.io.apimachinery.pkg.apis.meta.v1.Status",
   },
+  "certificates.k8s.io/v1": {
+    "CertificateSigningRequest": "k8s.io.api.certificates.v1.CertificateSigningRequest",
+    "CertificateSigningRequestList": "k8s.io.api.certificates.v1.CertificateSigningRequestList",
+    "DeleteOptions": "k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions",
+    "CreateOptions": "k8s.io.apimachinery.pkg.apis.meta.v1.CreateOptions",
+    "UpdateOptions": "k8s.io.apimachinery.pkg.apis.meta.v1.UpdateOptions",
+    "PatchOptions": "k8s.io.apimachinery.pkg.apis.meta.v1.PatchOptions",
+    "GetOptions": "k8s.io.apimachinery.pkg.apis.meta.v1.GetOptions",
+    "ListOptions": "k8s.io.apimachinery.pkg.apis.meta.v1.ListOptions",
+    "Status": "k8s.io.apimachinery.pkg.apis.meta.v1.Status",
+  },
   "coordination.k8s.io/v1": {
     "Lease": "k8s.io.api.coordination.v1.Lease",
     "LeaseList": "k8s.io.api.coordination.v1.LeaseList",
@@ -2743,4 +2788,4 @@ export const KINDS: Readonly<Record<string, Readonly<Record<string, string>>>> =
 };
 
 /** Messages standing for a Go named slice type (`type ExtraValue []string`): JSON is the bare `items` array. */
-export const LIST_WRAPPERS: ReadonlySet<string> = new Set(["k8s.io.api.authentication.v1.ExtraValue", "k8s.io.api.authorization.v1.ExtraValue"]);
+export const LIST_WRAPPERS: ReadonlySet<string> = new Set(["k8s.io.api.authentication.v1.ExtraValue", "k8s.io.api.authorization.v1.ExtraValue", "k8s.io.api.certificates.v1.ExtraValue"]);

@@ -16,6 +16,7 @@ import {
   validateStatefulSetUpdate,
 } from './apps.js';
 import { isValidPathSegmentName, validateHPA } from './autoscaling.js';
+import { validateCSRCreate, validateCSRUpdate } from './certificates.js';
 import { validateCronJob, validateJob, validateJobUpdate } from './batch.js';
 import { validateConfigMap, validateConfigMapUpdate, validateNamespace, validateSecret, validateSecretUpdate } from './config.js';
 import {
@@ -95,6 +96,7 @@ const CREATE: Record<string, CreateFn> = {
   'discovery.k8s.io/EndpointSlice': validateEndpointSlice,
   'flowcontrol.apiserver.k8s.io/FlowSchema': validateFlowSchema,
   'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration': validatePriorityLevelConfiguration,
+  'certificates.k8s.io/CertificateSigningRequest': validateCSRCreate,
 };
 
 const appsUpdate = (create: CreateFn): UpdateFn => (o, old) => [...create(o), ...selectorImmutable(o, old)];
@@ -127,6 +129,8 @@ const UPDATE: Record<string, UpdateFn> = {
   ],
   'discovery.k8s.io/EndpointSlice': (o, old) => [...validateEndpointSlice(o), ...immutable(o['addressType'], old['addressType'], 'addressType')],
   'flowcontrol.apiserver.k8s.io/FlowSchema': validateFlowSchema,
+  // The main-resource path; the apiserver's CSR strategy validates /status and /approval with their own options.
+  'certificates.k8s.io/CertificateSigningRequest': (o, old) => validateCSRUpdate(o, old),
 };
 
 const key = (group: string, kind: string) => `${group}/${kind}`;
@@ -161,6 +165,8 @@ export function nameValidatorFor(group: string, kind: string): ValidateNameFunc 
   if (group === '' && kind === 'Namespace') return nameIsDNSLabel;
   if (group === 'apps' && kind === 'StatefulSet') return nameIsDNSLabel;
   if (group === 'rbac.authorization.k8s.io') return nameIsPathSegment;
+  // upstream ValidateCertificateRequestName accepts any name; only what cannot be a URL path segment is refused.
+  if (group === 'certificates.k8s.io' && kind === 'CertificateSigningRequest') return nameIsPathSegment;
   return nameIsDNSSubdomain;
 }
 

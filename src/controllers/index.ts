@@ -1,0 +1,2 @@
+// Public surface of the controllers: the controller-manager and the controllers it can run.
+export { runControllerManager, enabledControllers, KNOWN_CONTROLLERS, type ControllerManagerOptions } from './manager.js';

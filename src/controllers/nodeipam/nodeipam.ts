@@ -1,0 +1,79 @@
+// The node IPAM controller (upstream nodeipam, range allocator): gives every node a podCIDR carved from --cluster-cidr.
+import type { Node } from 'kubernetes-types/core/v1.js';
+import { isNotFound, runWorkers, WorkQueue, type EventRecorder, type Informer, type RestClient } from '../../client/index.js';
+import { formatIp, parseCidr } from '../../pki/index.js';
+
+/**
+ * Allocates node CIDRs of `maskSize` bits from `clusterCidr` (IPv4). Which subnets are taken is derived from
+ * the nodes in the informer on every sync (no separate state to drift), plus the allocations this process made
+ * and has not seen come back yet. The lowest free subnet wins, as upstream's CIDR set does.
+ */
+export class NodeIpamController {
+  private readonly queue = new WorkQueue<string>({ name: 'nodeipam' });
+  private readonly network: bigint;
+  private readonly prefix: number;
+  private readonly pending = new Map<string, string>();
+
+  constructor(
+    private readonly client: RestClient,
+    private readonly nodes: Informer<Node>,
+    clusterCidr: string,
+    private readonly maskSize = 24,
+    private readonly recorder?: EventRecorder,
+  ) {
+    const c = parseCidr(clusterCidr);
+    if (c.family !== 4) throw new Error(`--cluster-cidr ${clusterCidr}: only IPv4 is supported`);
+    if (maskSize < c.prefix || maskSize > 30) throw new Error(`--node-cidr-mask-size ${maskSize} does not fit in --cluster-cidr ${clusterCidr}`);
+    this.network = c.network;
+    this.prefix = c.prefix;
+    const enqueue = (o: unknown) => {
+      const n = o as Node;
+      if (!n.spec?.podCIDR) this.queue.add(n.metadata!.name!);
+    };
+    nodes.addEventHandler({ add: enqueue, update: (_o, n) => enqueue(n) });
+  }
+
+  async run(signal: AbortSignal, workers = 1): Promise<void> {
+    signal.addEventListener('abort', () => this.queue.shutDown(), { once: true });
+    await runWorkers(this.queue, workers, (name) => this.sync(name), signal, (name, err) => process.stderr.write(`nodeipam: ${name}: ${String(err)}\n`));
+  }
+
+  /** The subnet with index `i`. */
+  private subnet(i: number): string {
+    return `${formatIp({ family: 4, value: this.network + (BigInt(i) << BigInt(32 - this.maskSize)) })}/${this.maskSize}`;
+  }
+
+  async sync(name: string): Promise<void> {
+    const node = this.nodes.lister.get(name) as Node | undefined;
+    if (!node || node.spec?.podCIDR) {
+      this.pending.delete(name);
+      return;
+    }
+    const used = new Set<string>(this.pending.values());
+    for (const n of this.nodes.lister.list() as Node[]) for (const c of n.spec?.podCIDRs ?? (n.spec?.podCIDR ? [n.spec.podCIDR] : [])) used.add(c);
+    let cidr = this.pending.get(name);
+    if (!cidr) {
+      const count = 2 ** (this.maskSize - this.prefix);
+      for (let i = 0; i < count; i++) {
+        const s = this.subnet(i);
+        if (!used.has(s)) {
+          cidr = s;
+          break;
+        }
+      }
+    }
+    if (!cidr) {
+      this.recorder?.event(node, 'Normal', 'CIDRNotAvailable', `Node ${name} status is now: CIDRNotAvailable`);
+      throw new Error(`no remaining CIDRs in the cluster CIDR for node ${name}`);
+    }
+    this.pending.set(name, cidr);
+    try {
+      await this.client.resource<Node>('nodes').patch(name, { spec: { podCIDR: cidr, podCIDRs: [cidr] } }, 'merge');
+      this.recorder?.event(node, 'Normal', 'CIDRAssignmentSucceeded', `Node ${name} was assigned CIDR ${cidr}`);
+    } catch (err) {
+      this.pending.delete(name);
+      if (isNotFound(err)) return;
+      throw err;
+    }
+  }
+}
