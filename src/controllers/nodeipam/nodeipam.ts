@@ -6,13 +6,16 @@ import { formatIp, parseCidr } from '../../pki/index.js';
 /**
  * Allocates node CIDRs of `maskSize` bits from `clusterCidr` (IPv4). Which subnets are taken is derived from
  * the nodes in the informer on every sync (no separate state to drift), plus the allocations this process made
- * and has not seen come back yet. The lowest free subnet wins, as upstream's CIDR set does.
+ * and has not seen come back yet. The search for a free subnet starts after the last one handed out and wraps
+ * around, as upstream's CIDR set does.
  */
 export class NodeIpamController {
   private readonly queue = new WorkQueue<string>({ name: 'nodeipam' });
   private readonly network: bigint;
   private readonly prefix: number;
   private readonly pending = new Map<string, string>();
+  /** Where the next search for a free subnet starts (after the last one handed out), so n nodes cost O(n). */
+  private cursor = 0;
 
   constructor(
     private readonly client: RestClient,
@@ -54,10 +57,12 @@ export class NodeIpamController {
     let cidr = this.pending.get(name);
     if (!cidr) {
       const count = 2 ** (this.maskSize - this.prefix);
-      for (let i = 0; i < count; i++) {
+      for (let k = 0; k < count; k++) {
+        const i = (this.cursor + k) % count;
         const s = this.subnet(i);
         if (!used.has(s)) {
           cidr = s;
+          this.cursor = (i + 1) % count;
           break;
         }
       }
