@@ -101,7 +101,7 @@ interface SizeResult {
 
 async function runSize(n: number, pods: number, settleS: number, storage: string): Promise<SizeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'kubets-bench-nodes-'));
-  const server = await run(['server', '--data-dir', dir, '--https-port', '0', '--disable-agent', '--storage', storage], /admin kubeconfig written to (\S+)/);
+  const server = await run(['server', '--data-dir', dir, '--https-port', '0', '--disable-agent', '--storage', storage, '--cluster-cidr', '100.64.0.0/10'], /admin kubeconfig written to (\S+)/);
   const kubeconfig = server.match![1]!;
   const client = new RestClient({ ...loadKubeconfig(kubeconfig), qps: 0 });
   const ac = new AbortController();

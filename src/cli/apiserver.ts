@@ -187,6 +187,7 @@ async function startComponents(server: ApiServer, opts: ApiServerOptions, flags:
         '--cluster-signing-cert-file', path.join(dir, 'tls', 'client-ca.crt'),
         '--cluster-signing-key-file', path.join(dir, 'tls', 'client-ca.key'),
         '--use-service-account-credentials',
+        '--root-ca-file', path.join(dir, 'tls', 'server-ca.crt'),
         '--allocate-node-cidrs',
         '--cluster-cidr', (flags['cluster-cidr'] as string | undefined) ?? '10.244.0.0/16',
       ],

@@ -1,4 +1,5 @@
 // `kubets controller-manager`: run the controllers against an API server (leader-elected).
+import { readFileSync } from 'node:fs';
 import { loadKubeconfig, RestClient } from '../client/index.js';
 import { runControllerManager } from '../controllers/index.js';
 import { KUBERNETES_VERSION } from '../version/index.js';
@@ -17,11 +18,23 @@ const FLAGS: Record<string, FlagSpec> = {
   'cluster-cidr': { type: 'string', help: 'CIDR of the pod network' },
   'node-cidr-mask-size': { type: 'number', help: 'prefix length of node podCIDRs', default: '24' },
   'use-service-account-credentials': { type: 'boolean', help: 'give each controller its own service account in kube-system', default: 'false' },
+  'root-ca-file': { type: 'string', help: 'CA published as the kube-root-ca.crt ConfigMap in every namespace' },
+  'node-monitor-grace-period': { type: 'string', help: 'how long a node may miss heartbeats before it is marked unhealthy (Go duration)', default: '50s' },
+  'node-monitor-period': { type: 'string', help: 'how often node health is checked (Go duration)', default: '5s' },
+  'node-eviction-rate': { type: 'string', help: 'nodes per second whose pods are evicted when a zone is healthy', default: '0.1' },
+  'terminated-pod-gc-threshold': { type: 'number', help: 'terminated pods kept before the pod GC deletes the oldest', default: '12500' },
+  'concurrent-syncs': { type: 'number', help: 'workers per controller', default: '5' },
   'leader-elect': { type: 'boolean', help: 'elect a leader before running controllers', default: 'true' },
   'leader-elect-lease-duration': { type: 'string', help: 'lease duration (Go duration)', default: '15s' },
   'leader-elect-renew-deadline': { type: 'string', help: 'renew deadline (Go duration)', default: '10s' },
   'leader-elect-retry-period': { type: 'string', help: 'retry period (Go duration)', default: '2s' },
 };
+
+function parseRate(s: string): number {
+  const n = Number(s);
+  if (!Number.isFinite(n) || n < 0) throw new FlagError(`invalid argument "${s}" for "--node-eviction-rate" flag: not a non-negative number`);
+  return n;
+}
 
 async function runCM(args: string[]): Promise<number> {
   const { flags, positional } = parseFlags(args, FLAGS);
@@ -45,6 +58,12 @@ async function runCM(args: string[]): Promise<number> {
         ...(flags['cluster-signing-key-file'] ? { clusterSigningKeyFile: flags['cluster-signing-key-file'] as string } : {}),
         clusterSigningDurationSeconds: Math.floor(d('cluster-signing-duration', '8760h') / 1000),
         leaderElect: (flags['leader-elect'] as boolean | undefined) ?? true,
+        ...(flags['root-ca-file'] ? { rootCaPem: readFileSync(flags['root-ca-file'] as string, 'utf8') } : {}),
+        nodeMonitorGracePeriodMs: d('node-monitor-grace-period', '50s'),
+        nodeMonitorPeriodMs: d('node-monitor-period', '5s'),
+        nodeEvictionRate: parseRate((flags['node-eviction-rate'] as string | undefined) ?? '0.1'),
+        terminatedPodGcThreshold: (flags['terminated-pod-gc-threshold'] as number | undefined) ?? 12_500,
+        workers: (flags['concurrent-syncs'] as number | undefined) ?? 5,
         useServiceAccountCredentials: (flags['use-service-account-credentials'] as boolean | undefined) ?? false,
         allocateNodeCidrs: (flags['allocate-node-cidrs'] as boolean | undefined) ?? false,
         ...(flags['cluster-cidr'] ? { clusterCidr: flags['cluster-cidr'] as string } : {}),

@@ -1,23 +1,19 @@
 // The controller-manager: one client, one shared informer factory, leader election, and the enabled controllers run in it.
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import type { CertificateSigningRequest } from 'kubernetes-types/certificates/v1.js';
-import { LeaderElector, SharedInformerFactory, type RestClient } from '../client/index.js';
-import type { Node } from 'kubernetes-types/core/v1.js';
-import { CSRApprovingController, CSRSigningController } from './certificates/controllers.js';
-import { NodeIpamController } from './nodeipam/nodeipam.js';
+import { readFile } from 'node:fs/promises';
+import { EventRecorder, LeaderElector, SharedInformerFactory, type RestClient } from '../client/index.js';
+import { DEFAULT_CONTROLLER_OPTIONS, type ControllerDescriptor, type ControllerOptions } from './context.js';
 import { ControllerClientBuilder } from './credentials.js';
+import { CONTROLLERS } from './registry.js';
 
 /** Options of the controller-manager; defaults are upstream's. */
-export interface ControllerManagerOptions {
+export interface ControllerManagerOptions extends Partial<ControllerOptions> {
   readonly client: RestClient;
   /** Controller names to run; `*` = every default-on controller, `-name` disables one (upstream --controllers). */
   readonly controllers?: readonly string[];
   /** CA the kubernetes.io signers sign with (`--cluster-signing-cert-file`/`--cluster-signing-key-file`). */
   readonly clusterSigningCertFile?: string;
   readonly clusterSigningKeyFile?: string;
-  /** Default lifetime of signed certificates. Default 1 year (upstream 8760h). */
-  readonly clusterSigningDurationSeconds?: number;
   /** Leader election on the `kube-system/kube-controller-manager` Lease. Default true. */
   readonly leaderElect?: boolean;
   /**
@@ -25,29 +21,26 @@ export interface ControllerManagerOptions {
    * the bootstrap `system:controller:*` roles; informers keep the controller-manager's own credentials. Default false.
    */
   readonly useServiceAccountCredentials?: boolean;
-  /** Give nodes podCIDRs from `clusterCidr` (upstream --allocate-node-cidrs). Default false. */
-  readonly allocateNodeCidrs?: boolean;
-  readonly clusterCidr?: string;
-  /** Prefix length of node podCIDRs. Default 24. */
-  readonly nodeCidrMaskSize?: number;
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
   readonly log?: (line: string) => void;
+  /** The controllers to choose from (tests). Default: every controller kubets has. */
+  readonly registry?: readonly ControllerDescriptor[];
 }
 
-/** Every controller the manager knows, in start order. */
-export const KNOWN_CONTROLLERS = ['csrapproving', 'csrsigning', 'nodeipam'] as const;
+/** Names of every controller the manager knows, in start order. */
+export const KNOWN_CONTROLLERS: readonly string[] = CONTROLLERS.map((c) => c.name);
 
-/** Resolves upstream's `--controllers` list against the known controllers; throws on an unknown name. */
-export function enabledControllers(list: readonly string[] = ['*']): string[] {
-  const known = new Set<string>(KNOWN_CONTROLLERS);
+/** Resolves upstream's `--controllers` list against `registry`; throws on an unknown name. */
+export function enabledControllers(list: readonly string[] = ['*'], registry: readonly ControllerDescriptor[] = CONTROLLERS): ControllerDescriptor[] {
+  const known = new Set(registry.map((c) => c.name));
   for (const n of list) {
     const name = n.startsWith('-') ? n.slice(1) : n;
     if (name !== '*' && !known.has(name)) throw new Error(`"${name}" is not in the list of known controllers`);
   }
   const star = list.includes('*');
-  return KNOWN_CONTROLLERS.filter((c) => !list.includes(`-${c}`) && (star || list.includes(c)));
+  return registry.filter((c) => !list.includes(`-${c.name}`) && (list.includes(c.name) || (star && c.defaultOn)));
 }
 
 /**
@@ -56,37 +49,35 @@ export function enabledControllers(list: readonly string[] = ['*']): string[] {
  */
 export async function runControllerManager(opts: ControllerManagerOptions, signal: AbortSignal, onLost?: () => void): Promise<void> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`controller-manager: ${l}\n`));
-  const names = enabledControllers(opts.controllers);
+  const enabled = enabledControllers(opts.controllers, opts.registry ?? CONTROLLERS);
+  const options: ControllerOptions = { ...DEFAULT_CONTROLLER_OPTIONS, ...stripUndefined(opts) };
+  if (opts.clusterSigningCertFile && opts.clusterSigningKeyFile) {
+    (options as { clusterSigningCa?: ControllerOptions['clusterSigningCa'] }).clusterSigningCa = {
+      certPem: await readFile(opts.clusterSigningCertFile, 'utf8'),
+      keyPem: await readFile(opts.clusterSigningKeyFile, 'utf8'),
+    };
+  }
   const run = async (leading: AbortSignal) => {
-    const factory = new SharedInformerFactory(opts.client);
+    const informers = new SharedInformerFactory(opts.client);
     const builder = new ControllerClientBuilder(opts.client, opts.useServiceAccountCredentials ?? false);
+    const recorders: EventRecorder[] = [];
     leading.addEventListener('abort', () => void builder.close(), { once: true });
     const tasks: Promise<void>[] = [];
-    const csrs = () => factory.informerFor<CertificateSigningRequest>('certificatesigningrequests');
-    for (const name of names) {
-      switch (name) {
-        case 'csrapproving':
-          tasks.push(new CSRApprovingController(await builder.clientFor('certificate-controller'), csrs()).run(leading));
-          break;
-        case 'csrsigning': {
-          if (!opts.clusterSigningCertFile || !opts.clusterSigningKeyFile) {
-            log('csrsigning: no --cluster-signing-cert-file/--cluster-signing-key-file, not signing');
-            break;
-          }
-          const ca = { certPem: await readFile(opts.clusterSigningCertFile, 'utf8'), keyPem: await readFile(opts.clusterSigningKeyFile, 'utf8') };
-          tasks.push(new CSRSigningController(await builder.clientFor('certificate-controller'), csrs(), ca, opts.clusterSigningDurationSeconds).run(leading));
-          break;
-        }
-        case 'nodeipam':
-          if (!opts.allocateNodeCidrs || !opts.clusterCidr) break;
-          tasks.push(new NodeIpamController(await builder.clientFor('node-controller'), factory.informerFor<Node>('nodes'), opts.clusterCidr, opts.nodeCidrMaskSize ?? 24).run(leading));
-          break;
-      }
+    for (const d of enabled) {
+      const client = await builder.clientFor(d.serviceAccount);
+      const recorder = new EventRecorder(client, { component: d.serviceAccount, host: os.hostname() });
+      recorders.push(recorder);
+      tasks.push(
+        d
+          .start({ client, informers, recorder, options, log: (l) => log(`${d.name}: ${l}`) }, leading)
+          .catch((err) => log(`${d.name}: stopped with an error: ${err instanceof Error ? err.stack : String(err)}`)),
+      );
     }
-    factory.start(leading);
-    await factory.waitForCacheSync(leading);
-    log(`started controllers: ${names.join(', ')}`);
+    informers.start(leading);
+    await informers.waitForCacheSync(leading);
+    log(`started controllers: ${enabled.map((d) => d.name).join(', ')}`);
     await Promise.all(tasks);
+    await Promise.all(recorders.map((r) => r.flush().catch(() => undefined)));
   };
   if (opts.leaderElect === false) return run(signal);
   const identity = `${os.hostname()}_${process.pid}`;
@@ -109,4 +100,8 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
     },
   });
   await elector.run(signal);
+}
+
+function stripUndefined(o: object): Partial<ControllerOptions> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<ControllerOptions>;
 }

@@ -2,6 +2,7 @@
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { isNotFound, runWorkers, WorkQueue, type EventRecorder, type Informer, type RestClient } from '../../client/index.js';
 import { formatIp, parseCidr } from '../../pki/index.js';
+import type { ControllerDescriptor } from '../context.js';
 
 /**
  * Allocates node CIDRs of `maskSize` bits from `clusterCidr` (IPv4). Which subnets are taken is derived from
@@ -82,3 +83,16 @@ export class NodeIpamController {
     }
   }
 }
+
+/** The node IPAM controller as the controller-manager registers it (runs only with --allocate-node-cidrs). */
+export const nodeIpam: ControllerDescriptor = {
+  name: 'nodeipam',
+  serviceAccount: 'node-controller',
+  defaultOn: true,
+  async start(ctx, signal) {
+    if (!ctx.options.allocateNodeCidrs || !ctx.options.clusterCidr) return;
+    const c = new NodeIpamController(ctx.client, ctx.informers.informerFor<Node>('nodes'), ctx.options.clusterCidr, ctx.options.nodeCidrMaskSize, ctx.recorder);
+    await ctx.informers.waitForCacheSync(signal);
+    await c.run(signal);
+  },
+};

@@ -1,0 +1,4 @@
+// Helpers every controller shares: expectations, controller references and claiming, pod creation and deletion.
+export * from './expectations.js';
+export * from './controllerref.js';
+export * from './podcontrol.js';
