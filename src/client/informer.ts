@@ -145,7 +145,14 @@ export class Informer<T extends { metadata?: any }> {
     do {
       page = await this.client.list({ ...this.listOpts(), limit: this.opts.pageSize ?? 500, ...(cont ? { continue: cont } : {}) });
       if (signal.aborted) return;
-      for (const it of page.items) items.push(it);
+      // List items come without apiVersion/kind (as upstream's); the cache gives every object its type, as watch
+      // events have it, so event recorders and owner references can name the kind.
+      const kind = page.kind?.endsWith('List') ? page.kind.slice(0, -4) : undefined;
+      for (const it of page.items) {
+        const o = it as { apiVersion?: string; kind?: string };
+        if (kind && o.kind === undefined) items.push({ apiVersion: page.apiVersion, kind, ...it } as T);
+        else items.push(it);
+      }
       cont = page.metadata?.continue || undefined;
     } while (cont);
     this.replace(items, page.metadata?.resourceVersion ?? '');

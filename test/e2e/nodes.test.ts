@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { bootstrapNodeCredentials } from '../../src/kubelet/index.js';
 import { BIN, findKubectls, startServer, type RunningServer } from './harness.js';
 
 const kubectl = findKubectls().usable[0]!;
@@ -57,6 +58,7 @@ async function until<T>(what: string, f: () => T | undefined | false, timeoutMs 
 
 describe('nodes on the simulated runtime', () => {
   let server: RunningServer;
+  let agentDir = '';
   const agents: Agent[] = [];
   const run = (args: string[]) => {
     const r = spawnSync(kubectl.path, ['--kubeconfig', server.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 << 20 });
@@ -212,9 +214,13 @@ describe('nodes on the simulated runtime', () => {
     const renew = () => json(['-n', 'kube-node-lease', 'get', 'lease', 'worker1']).spec.renewTime as string;
     const webBefore = json(['get', 'pod', 'web']);
     const before = renew();
+    apply(pod('doomed', 'worker1'));
+    await until('doomed Running', () => json(['get', 'pod', 'doomed']).status?.phase === 'Running');
     const a = agents.shift()!;
     await a.stop(true);
     const stoppedAt = renew();
+    // Deleted while its kubelet is down: it waits (grace period, nobody to confirm) ...
+    ok(['delete', 'pod', 'doomed', '--wait=false']);
     await new Promise((r) => setTimeout(r, 12_000));
     expect(renew()).toBe(stoppedAt);
     expect(Date.parse(stoppedAt)).toBeGreaterThanOrEqual(Date.parse(before));
@@ -234,7 +240,22 @@ describe('nodes on the simulated runtime', () => {
     expect(web.status.podIP).toBe(webBefore.status.podIP);
     expect(web.status.containerStatuses[0].containerID).toBe(webBefore.status.containerStatuses[0].containerID);
     expect(web.status.containerStatuses[0].restartCount).toBe(0);
+    // ... and is cleaned up once the kubelet is back.
+    await until('doomed removed', () => run(['get', 'pod', 'doomed']).code !== 0, 60_000);
+    agentDir = a.dir;
   }, 120_000);
+
+  it('a node renews its certificate with its current one (selfnodeclient), auto-approved and signed', async () => {
+    const token = readFileSync(path.join(server.dataDir, 'token'), 'utf8').trim();
+    const before = readFileSync(path.join(agentDir, 'kubelet-client.crt'), 'utf8');
+    const creds = await bootstrapNodeCredentials({ server: server.url, token, nodeName: 'worker1', dataDir: agentDir, renewFraction: 1 });
+    expect(creds.issued).toBe(true);
+    expect(readFileSync(path.join(agentDir, 'kubelet-client.crt'), 'utf8')).not.toBe(before);
+    const renewal = (json(['get', 'csr']).items as any[]).find((c) => c.spec.username === 'system:node:worker1');
+    expect(renewal, 'a CSR made by the node itself').toBeTruthy();
+    expect(renewal.status.conditions.find((c: any) => c.type === 'Approved')).toMatchObject({ status: 'True', reason: 'AutoApproved' });
+    expect(renewal.status.certificate).toBeTruthy();
+  }, 60_000);
 
   it('a wrong join token is refused with a clear message', async () => {
     const a = startAgent(['--server', server.url, '--token', 'abcdef.0123456789abcdef', '--node-name', 'intruder']);
