@@ -43,6 +43,10 @@ const SERVER_FLAGS: Record<string, FlagSpec> = {
   ...NODE_FLAGS,
   'disable-agent': { type: 'boolean', help: 'run no kubelet on this machine (control plane only)', default: 'false' },
   'disable-controller-manager': { type: 'boolean', help: 'run no controller-manager', default: 'false' },
+  'disable-scheduler': { type: 'boolean', help: 'run no scheduler', default: 'false' },
+  'kube-controller-manager-arg': { type: 'repeated', help: 'extra flag for the controller-manager, name=value (repeatable, as k3s)' },
+  'kube-scheduler-arg': { type: 'repeated', help: 'extra flag for the scheduler, name=value (repeatable)' },
+  'kubelet-arg': { type: 'repeated', help: 'extra flag for the kubelet, name=value (repeatable)' },
   'cluster-cidr': { type: 'string', help: 'CIDR pods get their IPs from (node podCIDRs are carved from it)', default: '10.244.0.0/16' },
 };
 
@@ -147,6 +151,11 @@ async function runServer(name: string, args: string[]): Promise<number> {
   return 0;
 }
 
+/** k3s-style `--<component>-arg name=value` flags as command-line flags of that component. */
+function extraArgs(flags: Flags, name: string): string[] {
+  return ((flags[name] as string[] | undefined) ?? []).map((a) => `--${a.replace(/^--/, '')}`);
+}
+
 /** The node-flag arguments `kubets server` hands on to its kubelet. */
 function nodeArgs(flags: Flags): string[] {
   const out: string[] = [];
@@ -190,8 +199,12 @@ async function startComponents(server: ApiServer, opts: ApiServerOptions, flags:
         '--root-ca-file', path.join(dir, 'tls', 'server-ca.crt'),
         '--allocate-node-cidrs',
         '--cluster-cidr', (flags['cluster-cidr'] as string | undefined) ?? '10.244.0.0/16',
+        ...extraArgs(flags, 'kube-controller-manager-arg'),
       ],
     });
+  }
+  if (!(flags['disable-scheduler'] as boolean | undefined)) {
+    sup.start({ name: 'scheduler', args: ['scheduler', '--kubeconfig', cred('kube-scheduler'), ...extraArgs(flags, 'kube-scheduler-arg')] });
   }
   if (runAgent) {
     const runtime = (flags['runtime'] as string | undefined) ?? 'containerd';
@@ -200,7 +213,7 @@ async function startComponents(server: ApiServer, opts: ApiServerOptions, flags:
     } else {
       sup.start({
         name: 'kubelet',
-        args: ['kubelet', '--kubeconfig', cred(`kubelet-${nodeName}`), '--data-dir', path.join(dir, 'agent'), '--node-name', nodeName, ...nodeArgs(flags).filter((a, i, all) => !(a === '--node-name' || all[i - 1] === '--node-name'))],
+        args: ['kubelet', '--kubeconfig', cred(`kubelet-${nodeName}`), '--data-dir', path.join(dir, 'agent'), '--node-name', nodeName, ...nodeArgs(flags).filter((a, i, all) => !(a === '--node-name' || all[i - 1] === '--node-name')), ...extraArgs(flags, 'kubelet-arg')],
       });
     }
   }
@@ -214,7 +227,7 @@ export const apiserver: Command = {
 };
 
 export const server: Command = {
-  summary: 'Run a single-node cluster on this machine: the API server, the controller-manager and a kubelet',
+  summary: 'Run a single-node cluster on this machine: the API server, the controller-manager, the scheduler and a kubelet',
   usage: `kubets server [flags]\n\nFlags:\n${flagUsage(SERVER_FLAGS)}`,
   run: (args) => runServer('server', args),
 };

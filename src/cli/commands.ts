@@ -5,6 +5,7 @@ import { apiserver, server } from './apiserver.js';
 import { agent } from './agent.js';
 import { kubelet } from './kubelet.js';
 import { controllerManager } from './controllermanager.js';
+import { scheduler } from './scheduler.js';
 
 /** One CLI command. `run` resolves to the exit code: 0 clean, non-zero with a one-line reason on stderr. */
 export interface Command {
@@ -19,6 +20,7 @@ export const commands: Record<string, Command> = {
   apiserver,
   'controller-manager': controllerManager,
   kubelet,
+  scheduler,
   version,
   help,
 };

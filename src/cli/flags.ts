@@ -2,7 +2,8 @@
 
 /** How one flag is parsed. */
 export interface FlagSpec {
-  readonly type: 'string' | 'number' | 'boolean' | 'list';
+  /** `list`: repeatable and comma separated; `repeated`: repeatable, each value kept whole (`--kubelet-arg a=b,c`). */
+  readonly type: 'string' | 'number' | 'boolean' | 'list' | 'repeated';
   readonly help: string;
   /** Default shown in usage. */
   readonly default?: string;
@@ -41,6 +42,8 @@ export function parseFlags(args: readonly string[], specs: Readonly<Record<strin
       const n = Number(value);
       if (!Number.isInteger(n)) throw new FlagError(`invalid argument "${value}" for "--${name}" flag: not an integer`);
       flags[name] = n;
+    } else if (spec.type === 'repeated') {
+      flags[name] = [...((flags[name] as string[] | undefined) ?? []), value];
     } else if (spec.type === 'list') {
       const prev = (flags[name] as string[] | undefined) ?? [];
       flags[name] = [...prev, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -52,6 +55,6 @@ export function parseFlags(args: readonly string[], specs: Readonly<Record<strin
 /** Usage text of a flag table. */
 export function flagUsage(specs: Readonly<Record<string, FlagSpec>>): string {
   return Object.entries(specs)
-    .map(([n, s]) => `  --${n}${s.type === 'boolean' ? '' : ' ' + s.type.toUpperCase()}\n      ${s.help}${s.default !== undefined ? ` (default ${s.default})` : ''}`)
+    .map(([n, s]) => `  --${n}${s.type === 'boolean' ? '' : ' ' + (s.type === 'repeated' ? 'STRING' : s.type.toUpperCase())}\n      ${s.help}${s.default !== undefined ? ` (default ${s.default})` : ''}`)
     .join('\n');
 }

@@ -1,4 +1,5 @@
 // The controller-manager: one client, one shared informer factory, leader election, and the enabled controllers run in it.
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { EventRecorder, LeaderElector, SharedInformerFactory, type RestClient } from '../client/index.js';
@@ -58,6 +59,8 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
     };
   }
   const run = async (leading: AbortSignal) => {
+    // Every informer, worker loop and timer of every controller listens for the abort.
+    setMaxListeners(0, leading);
     const informers = new SharedInformerFactory(opts.client);
     const builder = new ControllerClientBuilder(opts.client, opts.useServiceAccountCredentials ?? false);
     const recorders: EventRecorder[] = [];
@@ -79,6 +82,7 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
     await Promise.all(tasks);
     await Promise.all(recorders.map((r) => r.flush().catch(() => undefined)));
   };
+  setMaxListeners(0, signal);
   if (opts.leaderElect === false) return run(signal);
   const identity = `${os.hostname()}_${process.pid}`;
   const elector = new LeaderElector({

@@ -1,4 +1,5 @@
 // An in-process cluster for controller tests: an apiserver (dev mode), simulated kubelets, a naive binder, and chosen controllers.
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +48,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const cfg = { server: server.url, caPem: server.pki.ca.certPem, certPem: server.pki.admin.certPem, keyPem: server.pki.admin.keyPem, qps: 0 };
   const client = new RestClient(cfg);
   const ac = new AbortController();
+  setMaxListeners(0, ac.signal);
   const nodes: string[] = [];
   const runtimes: SimulatedRuntime[] = [];
   let group: KubeletGroup | undefined;

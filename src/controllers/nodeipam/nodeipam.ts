@@ -32,9 +32,21 @@ export class NodeIpamController {
     this.prefix = c.prefix;
     const enqueue = (o: unknown) => {
       const n = o as Node;
-      if (!n.spec?.podCIDR) this.queue.add(n.metadata!.name!);
+      const name = n.metadata!.name!;
+      // The allocation came back through the watch: the informer now accounts for it.
+      if (n.spec?.podCIDR) this.pending.delete(name);
+      else this.queue.add(name);
     };
-    nodes.addEventHandler({ add: enqueue, update: (_o, n) => enqueue(n) });
+    nodes.addEventHandler({
+      add: enqueue,
+      update: (_o, n) => enqueue(n),
+      // A deleted node's CIDR is free again (used CIDRs are derived from the informer); nodes still waiting for
+      // one (the range was exhausted) get another try at once.
+      delete: (o) => {
+        this.pending.delete((o as Node).metadata!.name!);
+        for (const n of this.nodes.lister.list() as Node[]) if (!n.spec?.podCIDR) this.queue.add(n.metadata!.name!);
+      },
+    });
   }
 
   async run(signal: AbortSignal, workers = 1): Promise<void> {

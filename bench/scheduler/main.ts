@@ -1,0 +1,244 @@
+// Scheduler benchmark in the manner of upstream's scheduler_perf: a real apiserver and `kubets scheduler` as separate processes, bare Node objects, pods created here.
+//
+// Workloads (upstream names and thresholds; the thresholds are upstream CI's on larger machines):
+//   SchedulingBasic        500 nodes / 1,000 pods and 5,000 nodes / 10,000 pods   (680 pods/s at 5,000/10,000)
+//   SchedulingNodeAffinity 5,000 nodes, pods require a zone label half the nodes have (220 pods/s)
+//   SchedulingPodAntiAffinity 5,000 nodes, 1,000 pods, required anti-affinity per hostname (60 pods/s)
+//   SchedulingPreemption   500 nodes filled with low-priority pods, then high-priority pods preempt (570 pods/s)
+// For each: pods bound per second (pods / (last binding - first create)), p50/p99 of creation -> binding as seen on a
+// watch, and the scheduler's RSS at the end. Usage:
+//   npm run bench:scheduler -- [--workloads basic-500,basic-5000,affinity,antiaffinity,preemption] [--json FILE]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { loadKubeconfig, RestClient } from '../../src/client/index.js';
+
+const BIN = fileURLToPath(new URL('../../bin/kubets', import.meta.url).href.replace('/dist/bin/', '/bin/'));
+const log = (m: string) => process.stderr.write(`[bench:scheduler] ${m}\n`);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface Workload {
+  name: string;
+  nodes: number;
+  pods: number;
+  threshold: number;
+  node(i: number): Node;
+  pod(i: number): Pod;
+  /** Pods created (and bound) before the measured ones. */
+  init?: { count: number; pod(i: number): Pod };
+  /** A PriorityClass the pods use. */
+  priorityClasses?: Array<{ name: string; value: number }>;
+}
+
+function node(i: number, labels: Record<string, string> = {}): Node {
+  const capacity = { cpu: '4', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: `node-${i}`, labels: { 'kubernetes.io/hostname': `node-${i}`, 'kubernetes.io/os': 'linux', ...labels } },
+    spec: {},
+    status: {
+      capacity,
+      allocatable: capacity,
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }],
+      phase: 'Running',
+    },
+  };
+}
+
+function pod(name: string, extra: { labels?: Record<string, string>; spec?: Partial<Pod['spec']>; cpu?: string; memory?: string } = {}): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'bench', ...(extra.labels ? { labels: extra.labels } : {}) },
+    spec: {
+      containers: [{ name: 'pause', image: 'kubets.local/pause:latest', resources: { requests: { cpu: extra.cpu ?? '100m', memory: extra.memory ?? '500Mi' }, limits: { cpu: extra.cpu ?? '100m', memory: extra.memory ?? '500Mi' } } }],
+      ...(extra.spec ?? {}),
+    } as Pod['spec'],
+  };
+}
+
+const WORKLOADS: Record<string, Workload> = {
+  'basic-500': { name: 'SchedulingBasic 500 nodes / 1,000 pods', nodes: 500, pods: 1000, threshold: 0, node: (i) => node(i), pod: (i) => pod(`p-${i}`) },
+  'basic-5000': { name: 'SchedulingBasic 5,000 nodes / 10,000 pods', nodes: 5000, pods: 10000, threshold: 680, node: (i) => node(i), pod: (i) => pod(`p-${i}`) },
+  affinity: {
+    name: 'SchedulingNodeAffinity 5,000 nodes / 5,000 pods',
+    nodes: 5000,
+    pods: 5000,
+    threshold: 220,
+    node: (i) => node(i, { 'topology.kubernetes.io/zone': i % 2 === 0 ? 'zone1' : 'zone2' }),
+    pod: (i) =>
+      pod(`p-${i}`, {
+        spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['zone1'] }] }] } } } },
+      }),
+  },
+  antiaffinity: {
+    name: 'SchedulingPodAntiAffinity 5,000 nodes / 1,000 pods',
+    nodes: 5000,
+    pods: 1000,
+    threshold: 60,
+    node: (i) => node(i),
+    pod: (i) =>
+      pod(`p-${i}`, {
+        labels: { color: 'green' },
+        spec: { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { color: 'green' } }, topologyKey: 'kubernetes.io/hostname' }] } } },
+      }),
+  },
+  preemption: {
+    name: 'SchedulingPreemption 500 nodes / 500 pods preempting 2,000',
+    nodes: 500,
+    pods: 500,
+    threshold: 570,
+    node: (i) => node(i),
+    priorityClasses: [
+      { name: 'bench-low', value: 10 },
+      { name: 'bench-high', value: 1000 },
+    ],
+    init: { count: 2000, pod: (i) => pod(`low-${i}`, { cpu: '900m', memory: '4Gi', spec: { priorityClassName: 'bench-low' } }) },
+    pod: (i) => pod(`p-${i}`, { cpu: '3', memory: '8Gi', spec: { priorityClassName: 'bench-high' } }),
+  },
+};
+
+interface Result {
+  workload: string;
+  nodes: number;
+  pods: number;
+  podsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  schedulerRssMb: number;
+  threshold: number;
+}
+
+function run(args: string[], waitFor?: RegExp): Promise<{ child: ChildProcess; out: () => string; match?: RegExpExecArray; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  if (!waitFor) return Promise.resolve({ child, out: () => out, stop });
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no ${waitFor} in:\n${out}`)), 120_000);
+    child.stdout!.on('data', () => {
+      const m = waitFor.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve({ child, out: () => out, match: m, stop });
+      }
+    });
+    child.once('exit', (c) => reject(new Error(`exited ${c}:\n${out}`)));
+  });
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function pool<T>(n: number, concurrency: number, f: (i: number) => Promise<T>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    for (let i = next++; i < n; i = next++) await f(i);
+  }));
+}
+
+async function runWorkload(w: Workload): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), 'kubets-bench-sched-'));
+  // The control plane without nodes, controllers or a scheduler of its own: the benchmark starts its scheduler.
+  const server = await run(['server', '--data-dir', dir, '--https-port', '0', '--disable-agent', '--disable-controller-manager', '--disable-scheduler'], /admin kubeconfig written to (\S+)/);
+  const kubeconfig = server.match![1]!;
+  const client = new RestClient({ ...loadKubeconfig(kubeconfig), qps: 0 });
+  const ac = new AbortController();
+  let scheduler: Awaited<ReturnType<typeof run>> | undefined;
+  try {
+    await client.resource('namespaces').create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
+    for (const pc of w.priorityClasses ?? []) await client.resource('priorityclasses').create({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: pc.name }, value: pc.value });
+    log(`${w.name}: creating ${w.nodes} nodes`);
+    await pool(w.nodes, 64, (i) => client.resource<Node>('nodes').create(w.node(i)));
+    const serviceAccounts = client.resource('serviceaccounts');
+    await serviceAccounts.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'bench' } }).catch(() => undefined);
+    scheduler = await run(['scheduler', '--kubeconfig', join(dir, 'cred', 'kube-scheduler.kubeconfig'), '--leader-elect=false']);
+    const bound = new Map<string, number>();
+    const created = new Map<string, number>();
+    void (async () => {
+      try {
+        for await (const ev of client.resource<Pod>('pods').watch({ namespace: 'bench', signal: ac.signal })) {
+          const p = ev.object;
+          const name = p.metadata?.name ?? '';
+          if (p.spec?.nodeName && !bound.has(name)) bound.set(name, performance.now());
+        }
+      } catch {
+        // aborted
+      }
+    })();
+    if (w.init) {
+      log(`${w.name}: ${w.init.count} initial pods`);
+      await pool(w.init.count, 64, (i) => client.resource<Pod>('pods').create(w.init!.pod(i)));
+      while ([...bound.keys()].filter((n) => !n.startsWith('p-')).length < w.init.count) await sleep(200);
+    }
+    log(`${w.name}: creating ${w.pods} pods`);
+    const t0 = performance.now();
+    await pool(w.pods, 64, async (i) => {
+      const p = w.pod(i);
+      created.set(p.metadata!.name!, performance.now());
+      await client.resource<Pod>('pods').create(p);
+    });
+    const deadline = t0 + 600_000;
+    const measured = () => [...created.keys()].filter((n) => bound.has(n)).length;
+    while (measured() < w.pods && performance.now() < deadline) await sleep(100);
+    const lat = [...created.entries()].filter(([n]) => bound.has(n)).map(([n, t]) => bound.get(n)! - t).sort((a, b) => a - b);
+    const last = Math.max(...[...created.keys()].map((n) => bound.get(n) ?? 0));
+    const q = (x: number) => lat[Math.min(lat.length - 1, Math.floor(x * lat.length))] ?? NaN;
+    const result: Result = {
+      workload: w.name,
+      nodes: w.nodes,
+      pods: lat.length,
+      podsPerSec: lat.length / ((last - t0) / 1000),
+      p50Ms: q(0.5),
+      p99Ms: q(0.99),
+      schedulerRssMb: rssMb(scheduler.child.pid!),
+      threshold: w.threshold,
+    };
+    if (lat.length < w.pods) log(`${w.name}: only ${lat.length}/${w.pods} bound within 600 s`);
+    return result;
+  } finally {
+    ac.abort();
+    await scheduler?.stop();
+    client.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { workloads: { type: 'string', default: 'basic-500,basic-5000,affinity,antiaffinity,preemption' }, json: { type: 'string' } } });
+  const results: Result[] = [];
+  for (const name of values.workloads!.split(',')) {
+    const w = WORKLOADS[name];
+    if (!w) throw new Error(`unknown workload ${name}; known: ${Object.keys(WORKLOADS).join(', ')}`);
+    results.push(await runWorkload(w));
+  }
+  const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+  const lines = ['| workload | pods bound/s | p50 (ms) | p99 (ms) | scheduler RSS (MiB) | upstream CI threshold | |', '|---|---:|---:|---:|---:|---:|---|'];
+  for (const r of results) lines.push(`| ${r.workload} | ${f(r.podsPerSec)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.schedulerRssMb)} | ${r.threshold || '-'} | ${r.threshold ? (r.podsPerSec >= r.threshold ? 'met' : 'NOT met') : ''} |`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

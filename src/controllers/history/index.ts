@@ -1,0 +1,2 @@
+// ControllerRevision helpers (hashing, naming, ordering, creation with collision handling, truncation).
+export * from './history.js';

@@ -1,0 +1,8 @@
+// Every in-tree plugin module, for re-export under `plugins` from the scheduler's index.
+export * from './basic.js';
+export * from './defaultpreemption.js';
+export * from './helpers.js';
+export * from './imagelocality.js';
+export * from './nodeaffinity.js';
+export * from './noderesources.js';
+export * from './tainttoleration.js';

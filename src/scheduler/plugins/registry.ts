@@ -1,0 +1,40 @@
+// The in-tree plugin registry: plugin name -> factory (upstream plugins.NewInTreeRegistry).
+import type { Registry } from '../runtime.js';
+import { DefaultBinder, NodeName, NodePorts, NodeUnschedulable, PrioritySort, SchedulingGates } from './basic.js';
+import { DefaultPreemption, type DefaultPreemptionArgs } from './defaultpreemption.js';
+import { ImageLocality } from './imagelocality.js';
+import { NodeAffinity, type NodeAffinityArgs } from './nodeaffinity.js';
+import { NodeResourcesBalancedAllocation, NodeResourcesFit, type NodeResourcesBalancedAllocationArgs, type NodeResourcesFitArgs } from './noderesources.js';
+import { TaintToleration } from './tainttoleration.js';
+
+/** Default (v1) plugins kubets does not implement yet; a profile naming them gets them left out silently. */
+export const UNIMPLEMENTED_PLUGINS: ReadonlySet<string> = new Set([
+  'VolumeRestrictions',
+  'NodeVolumeLimits',
+  'VolumeBinding',
+  'VolumeZone',
+  'PodTopologySpread',
+  'InterPodAffinity',
+  'EBSLimits',
+  'GCEPDLimits',
+  'AzureDiskLimits',
+  'CinderLimits',
+]);
+
+/** Every in-tree plugin kubets has. */
+export function inTreeRegistry(): Registry {
+  return {
+    PrioritySort: () => new PrioritySort(),
+    SchedulingGates: () => new SchedulingGates(),
+    NodeName: () => new NodeName(),
+    NodeUnschedulable: () => new NodeUnschedulable(),
+    NodePorts: () => new NodePorts(),
+    NodeAffinity: (args) => new NodeAffinity(args as NodeAffinityArgs),
+    TaintToleration: () => new TaintToleration(),
+    NodeResourcesFit: (args) => new NodeResourcesFit(args as NodeResourcesFitArgs),
+    NodeResourcesBalancedAllocation: (args) => new NodeResourcesBalancedAllocation(args as NodeResourcesBalancedAllocationArgs),
+    ImageLocality: (_args, h) => new ImageLocality(() => h.snapshot()),
+    DefaultBinder: (_args, h) => new DefaultBinder(() => h.client),
+    DefaultPreemption: (args, h) => new DefaultPreemption(h, args as DefaultPreemptionArgs),
+  };
+}
