@@ -259,7 +259,9 @@ export class Kubelet {
   private async syncNodeStatus(force: boolean): Promise<void> {
     if (this.stopped) return;
     const now = new Date();
-    const prev = this.lastReportedStatus ?? this.node?.status;
+    // Compared with the API's copy (as upstream's tryUpdateNodeStatus): when the node lifecycle controller marked
+    // the node Unknown, the kubelet's next check sees the difference and reports Ready again.
+    const prev = this.node?.status ?? this.lastReportedStatus;
     const next = nodeStatus(this.opts.facts, await this.health(), prev, await this.imagesForStatus(), now.toISOString().replace(/\.\d{3}Z$/, 'Z'));
     const due = now.getTime() - this.lastStatusWrite >= (this.opts.nodeStatusReportMs ?? 300_000);
     if (!force && !due && !nodeStatusChanged(prev, next)) return;

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { loadKubeconfig, RestClient } from '../../src/client/index.js';
+import { Informer, loadKubeconfig, RestClient, waitForCacheSync } from '../../src/client/index.js';
 import { BIN, findKubectls, startServer, type RunningServer } from './harness.js';
 
 const kubectl = findKubectls().usable[0]!;
@@ -84,12 +84,13 @@ describe('controllers, scheduler and kubelets together', () => {
       '--runtime', 'simulated',
       '--node-name', 'cp',
       '--simulated-capacity', 'cpu=32,memory=64Gi,pods=200',
-      '--kube-controller-manager-arg', 'node-monitor-grace-period=6s',
+      '--kube-controller-manager-arg', 'node-monitor-grace-period=15s',
       '--kube-controller-manager-arg', 'node-monitor-period=1s',
     ]);
     const token = readFileSync(path.join(server.dataDir, 'token'), 'utf8').trim();
     for (const name of ['worker1', 'worker2']) {
-      const p = start(['agent', '--server', server.url, '--token', token, '--node-name', name, '--runtime', 'simulated', '--simulated-capacity', 'cpu=32,memory=64Gi,pods=200']);
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'kubets-ctl-e2e-'));
+      const p = start(['agent', '--data-dir', dir, '--server', server.url, '--token', token, '--node-name', name, '--runtime', 'simulated', '--simulated-capacity', 'cpu=32,memory=64Gi,pods=200'], dir);
       procs.push(p);
       if (name === 'worker2') worker2 = p;
     }
@@ -119,27 +120,37 @@ describe('controllers, scheduler and kubelets together', () => {
       },
     });
     ok(['rollout', 'status', 'deployment/web', '--timeout=90s']);
-    // Watch every pod state during the rollout: live pods (not being deleted) <= 13, ready >= 8.
-    const state = new Map<string, Pod>();
+    // Every pod state during the rollout, from an informer (list, then watch): live pods (not being deleted)
+    // never more than 13 (10 + 25% surge), ready ones never fewer than 8 (10 - 25% unavailable).
     const violations: string[] = [];
     let maxLive = 0;
     let minReady = Infinity;
     const ac = new AbortController();
-    const watching = (async () => {
-      for await (const ev of client.resource<Pod>('pods').watch({ namespace: 'default', labelSelector: 'app=web', signal: ac.signal })) {
-        const p = ev.object;
-        if (ev.type === 'DELETED') state.delete(p.metadata!.name!);
-        else state.set(p.metadata!.name!, p);
-        const live = [...state.values()].filter((x) => !x.metadata?.deletionTimestamp);
-        const readyCount = live.filter(ready).length;
-        maxLive = Math.max(maxLive, live.length);
-        if (state.size >= 10) minReady = Math.min(minReady, readyCount);
-        if (live.length > 13) violations.push(`${live.length} live pods`);
-      }
-    })().catch(() => undefined);
+    const informer = new Informer<Pod>(client.resource<Pod>('pods'), { namespace: 'default', labelSelector: 'app=web' });
+    let synced = false;
+    const check = () => {
+      if (!synced) return;
+      const live = (informer.lister.list() as Pod[]).filter((x) => !x.metadata?.deletionTimestamp);
+      const readyCount = live.filter(ready).length;
+      maxLive = Math.max(maxLive, live.length);
+      minReady = Math.min(minReady, readyCount);
+      if (live.length > 13) violations.push(`${live.length} live pods`);
+      if (readyCount < 8) violations.push(`${readyCount} ready pods`);
+    };
+    informer.addEventHandler({ add: check, update: check, delete: check });
+    informer.start(ac.signal);
+    await waitForCacheSync(ac.signal, informer);
+    synced = true;
+    check();
+    const watching = Promise.resolve();
     await new Promise((r) => setTimeout(r, 500));
     ok(['set', 'image', 'deployment/web', 'c=kubets.local/busybox:b']);
     ok(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+    // kubectl ran synchronously: let the informer work through the events that queued up meanwhile.
+    await until('the informer caught up', () => {
+      const all = informer.lister.list() as Pod[];
+      return all.length === 10 && all.every((p) => p.spec!.containers[0]!.image === 'kubets.local/busybox:b');
+    });
     ac.abort();
     await watching;
     expect(violations).toEqual([]);
@@ -293,7 +304,7 @@ describe('controllers, scheduler and kubelets together', () => {
   it('two controller-managers: exactly one leads, and killing the leader hands over', async () => {
     const holder = () => json(['-n', 'kube-system', 'get', 'lease', 'kube-controller-manager']).spec.holderIdentity as string;
     const first = holder();
-    const standby = start(['controller-manager', '--kubeconfig', path.join(server.dataDir, 'cred', 'kube-controller-manager.kubeconfig'), '--leader-elect-lease-duration=6s', '--leader-elect-renew-deadline=4s', '--leader-elect-retry-period=1s']);
+    const standby = start(['controller-manager', '--kubeconfig', path.join(server.dataDir, 'cred', 'kube-controller-manager.kubeconfig'), '--leader-elect-lease-duration=6s', '--leader-elect-renew-deadline=4s', '--leader-elect-retry-period=1s', '--use-service-account-credentials', '--root-ca-file', path.join(server.dataDir, 'tls', 'server-ca.crt')]);
     procs.push(standby);
     await new Promise((r) => setTimeout(r, 3000));
     expect(holder()).toBe(first);
