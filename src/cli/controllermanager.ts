@@ -24,15 +24,20 @@ const FLAGS: Record<string, FlagSpec> = {
   'node-eviction-rate': { type: 'string', help: 'nodes per second whose pods are evicted when a zone is healthy', default: '0.1' },
   'terminated-pod-gc-threshold': { type: 'number', help: 'terminated pods kept before the pod GC deletes the oldest', default: '12500' },
   'concurrent-syncs': { type: 'number', help: 'workers per controller', default: '5' },
+  // Upstream's defaults are 20/30, sized for an apiserver without flow control in front of etcd. kubets' apiserver
+  // has API Priority and Fairness and its own 429s, so the client limit is only a backstop: a Deployment of 1,000
+  // replicas should not take 50 s to get its pods because of a client-side bucket.
+  'kube-api-qps': { type: 'string', help: 'requests per second to the API per client (each controller has its own)', default: '1000' },
+  'kube-api-burst': { type: 'number', help: 'burst of requests to the API per client', default: '2000' },
   'leader-elect': { type: 'boolean', help: 'elect a leader before running controllers', default: 'true' },
   'leader-elect-lease-duration': { type: 'string', help: 'lease duration (Go duration)', default: '15s' },
   'leader-elect-renew-deadline': { type: 'string', help: 'renew deadline (Go duration)', default: '10s' },
   'leader-elect-retry-period': { type: 'string', help: 'retry period (Go duration)', default: '2s' },
 };
 
-function parseRate(s: string): number {
+function parseRate(s: string, flag = 'node-eviction-rate'): number {
   const n = Number(s);
-  if (!Number.isFinite(n) || n < 0) throw new FlagError(`invalid argument "${s}" for "--node-eviction-rate" flag: not a non-negative number`);
+  if (!Number.isFinite(n) || n < 0) throw new FlagError(`invalid argument "${s}" for "--${flag}" flag: not a non-negative number`);
   return n;
 }
 
@@ -43,7 +48,7 @@ async function runCM(args: string[]): Promise<number> {
   if (!kubeconfig) throw new FlagError('--kubeconfig FILE is required');
   const d = (n: string, def: string) => parseDuration((flags[n] as string | undefined) ?? def, n);
   exitWhenParentDies();
-  const client = new RestClient({ ...loadKubeconfig(kubeconfig), userAgent: `kube-controller-manager/${KUBERNETES_VERSION.gitVersion} (linux/amd64) kubets`, qps: 100, burst: 200 });
+  const client = new RestClient({ ...loadKubeconfig(kubeconfig), userAgent: `kube-controller-manager/${KUBERNETES_VERSION.gitVersion} (linux/amd64) kubets`, qps: parseRate((flags['kube-api-qps'] as string | undefined) ?? '1000', 'kube-api-qps'), burst: (flags['kube-api-burst'] as number | undefined) ?? 2000 });
   const ac = new AbortController();
   const done = new Promise<number>((resolve) => {
     process.once('SIGTERM', () => resolve(0));
