@@ -8,6 +8,7 @@
 // For each: pods bound per second (pods / (last binding - first create)), p50/p99 of creation -> binding as seen on a
 // watch, and the scheduler's RSS at the end. Usage:
 //   npm run bench:scheduler -- [--workloads basic-500,basic-5000,affinity,antiaffinity,preemption] [--json FILE]
+//     [--cpu-prof DIR]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { loadKubeconfig, RestClient } from '../../src/client/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/kubets', import.meta.url).href.replace('/dist/bin/', '/bin/'));
+let cpuProfDir: string | undefined;
 const log = (m: string) => process.stderr.write(`[bench:scheduler] ${m}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -115,7 +117,9 @@ interface Result {
 }
 
 function run(args: string[], waitFor?: RegExp): Promise<{ child: ChildProcess; out: () => string; match?: RegExpExecArray; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // `--cpu-prof DIR` profiles the scheduler process (written when it exits).
+  const prof = args[0] === 'scheduler' && cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+  const child = spawn(process.execPath, [...prof, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -224,7 +228,8 @@ async function runWorkload(w: Workload): Promise<Result> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { workloads: { type: 'string', default: 'basic-500,basic-5000,affinity,antiaffinity,preemption' }, json: { type: 'string' } } });
+  const { values } = parseArgs({ options: { workloads: { type: 'string', default: 'basic-500,basic-5000,affinity,antiaffinity,preemption' }, json: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
+  cpuProfDir = values['cpu-prof'];
   const results: Result[] = [];
   for (const name of values.workloads!.split(',')) {
     const w = WORKLOADS[name];

@@ -37,8 +37,10 @@ async function runSched(args: string[]): Promise<number> {
   const client = new RestClient({
     ...loadKubeconfig(kubeconfig),
     userAgent: `kube-scheduler/${KUBERNETES_VERSION.gitVersion} (linux/amd64) kubets`,
-    qps: conn?.qps ?? 50,
-    burst: conn?.burst ?? 100,
+    // Upstream's clientConnection defaults (50/100) cap binding at 50 pods/s: one pods/binding request per pod.
+    // kubets' apiserver protects itself with API Priority and Fairness, so the client bucket is a backstop only.
+    qps: conn?.qps ?? 1000,
+    burst: conn?.burst ?? 2000,
   });
   const ac = new AbortController();
   const done = new Promise<number>((resolve) => {

@@ -91,3 +91,29 @@ describe('SchedulerCache', () => {
     c.removePod(on(pod('p'), 'b'));
   });
 });
+
+describe('SchedulerCache incremental snapshots', () => {
+  it('the primary snapshot matches a full rebuild after every kind of change', () => {
+    const c = new SchedulerCache();
+    const primary = new Snapshot();
+    const changes: Array<() => void> = [
+      () => c.addNode(node('a')),
+      () => c.addNode(node('b')),
+      () => c.addPod(on(pod('p1'), 'a')),
+      () => c.addPod(on(pod('p2'), 'b')),
+      () => c.removePod(on(pod('p1'), 'a')),
+      () => c.addNode(node('c')),
+      () => c.removeNode(node('b')),
+      () => c.removePod(on(pod('p2'), 'b')),
+      () => c.addPod(on(pod('p3'), 'c')),
+    ];
+    for (const change of changes) {
+      change();
+      c.updateSnapshot(primary);
+      const full = new Snapshot();
+      c.updateSnapshot(full);
+      expect(primary.list().map((n) => `${n.name}:${n.pods.length}`)).toEqual(full.list().map((n) => `${n.name}:${n.pods.length}`));
+    }
+    expect(primary.list().map((n) => n.name)).toEqual(['a', 'c']);
+  });
+});

@@ -27,6 +27,10 @@ export class SchedulerCache {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly podStates = new Map<string, PodState>();
   private generation = 0;
+  /** Names of nodes changed since the last incremental update of `primary`. */
+  private readonly dirty = new Set<string>();
+  /** The snapshot updated incrementally (the scheduler's own); any other snapshot gets a full pass. */
+  private primary: Snapshot | undefined;
   private readonly ttlMs: number;
   private readonly now: () => number;
 
@@ -39,6 +43,7 @@ export class SchedulerCache {
     let ni = this.nodes.get(name);
     if (!ni) this.nodes.set(name, (ni = new NodeInfo()));
     ni.generation = ++this.generation;
+    this.dirty.add(name);
     return ni;
   }
 
@@ -47,6 +52,7 @@ export class SchedulerCache {
     if (ni && !ni.node && ni.pods.length === 0) {
       this.nodes.delete(name);
       this.generation++;
+      this.dirty.add(name);
     }
   }
 
@@ -67,6 +73,7 @@ export class SchedulerCache {
     if (!ni) return;
     ni.node = undefined;
     ni.generation = ++this.generation;
+    this.dirty.add(name);
     this.dropIfEmpty(name);
   }
 
@@ -79,6 +86,7 @@ export class SchedulerCache {
     if (!ni) return;
     ni.removePod(pod);
     ni.generation = ++this.generation;
+    this.dirty.add(nodeName);
     this.dropIfEmpty(nodeName);
   }
 
@@ -170,9 +178,39 @@ export class SchedulerCache {
     return this.podStates.size;
   }
 
-  /** Brings `snapshot` up to date, cloning only the nodes that changed since its generation. */
+  /**
+   * Brings `snapshot` up to date, cloning only the nodes that changed since its generation. The first snapshot
+   * updated becomes the primary one: later updates visit only the nodes changed since (O(changes), as upstream's
+   * most-recently-updated list), and a node whose pods changed is swapped in place in the node list; the list is
+   * rebuilt (sorted) only when nodes come, go or change themselves. Other snapshots get a full pass.
+   */
   updateSnapshot(snapshot: Snapshot): void {
     if (snapshot.generation === this.generation) return;
+    if (this.primary === undefined && snapshot.generation === 0) this.primary = snapshot;
+    if (snapshot !== this.primary) return this.fullUpdate(snapshot);
+    let structural = false;
+    for (const name of this.dirty) {
+      const ni = this.nodes.get(name);
+      const old = snapshot.nodeInfoMap.get(name);
+      if (!ni) {
+        if (old) {
+          snapshot.nodeInfoMap.delete(name);
+          structural = true;
+        }
+        continue;
+      }
+      if (old && old.generation === ni.generation) continue;
+      const copy = ni.clone();
+      snapshot.nodeInfoMap.set(name, copy);
+      if (!old || old.node !== ni.node) structural = true;
+      else if (!snapshot.replaceInList(name, copy)) structural = true;
+    }
+    this.dirty.clear();
+    if (structural) snapshot.rebuildLists();
+    snapshot.generation = this.generation;
+  }
+
+  private fullUpdate(snapshot: Snapshot): void {
     let changed = false;
     for (const [name, ni] of this.nodes) {
       if (ni.generation > snapshot.generation || !snapshot.nodeInfoMap.has(name)) {

@@ -174,6 +174,8 @@ export class Snapshot {
   imageNodeCount = new Map<string, number>();
   /** The cache generation this snapshot reflects. */
   generation = 0;
+  /** Position of each node in nodeInfoList. */
+  private readonly index = new Map<string, number>();
 
   /** Builds a snapshot from node infos directly (tests, simulations). */
   static of(nodes: readonly NodeInfo[]): Snapshot {
@@ -191,9 +193,19 @@ export class Snapshot {
     return this.nodeInfoList;
   }
 
+  /** Puts `ni` where the node named `name` is in nodeInfoList; false when it is not listed (a rebuild is needed). */
+  replaceInList(name: string, ni: NodeInfo): boolean {
+    const i = this.index.get(name);
+    if (i === undefined || ni.node === undefined) return false;
+    this.nodeInfoList[i] = ni;
+    return true;
+  }
+
   /** Recomputes the node list (sorted by name) and image counts from nodeInfoMap. */
   rebuildLists(): void {
     this.nodeInfoList = [...this.nodeInfoMap.values()].filter((n) => n.node !== undefined).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.index.clear();
+    this.nodeInfoList.forEach((n, i) => this.index.set(n.name, i));
     const counts = new Map<string, number>();
     for (const n of this.nodeInfoList) {
       for (const name of n.imageSizes.keys()) counts.set(name, (counts.get(name) ?? 0) + 1);

@@ -68,14 +68,40 @@ export interface InsufficientResource {
  * cpu, memory, ephemeral-storage, then scalar resources by name); ignored extended resources are skipped.
  * Reasons: `Too many pods`, `Insufficient <name>`.
  */
-export function fitsRequest(requests: ReadonlyMap<string, number>, nodeInfo: NodeInfo, ignored: ReadonlySet<string> = new Set(), ignoredGroups: ReadonlySet<string> = new Set()): InsufficientResource[] {
+export function fitsRequest(requests: ReadonlyMap<string, number>, nodeInfo: NodeInfo, ignored: ReadonlySet<string> = NO_NAMES, ignoredGroups: ReadonlySet<string> = NO_NAMES): InsufficientResource[] {
   const out: InsufficientResource[] = [];
   const allowedPods = nodeInfo.allocatable.get('pods') ?? 0;
   if (nodeInfo.pods.length + 1 > allowedPods) {
     out.push({ resourceName: 'pods', reason: 'Too many pods', requested: 1, used: nodeInfo.pods.length, capacity: allowedPods });
   }
+  const plan = checkPlan(requests, ignored, ignoredGroups);
+  for (let i = 0; i < plan.names.length; i++) {
+    const name = plan.names[i]!;
+    const req = plan.amounts[i]!;
+    const cap = nodeInfo.allocatable.get(name) ?? 0;
+    const used = nodeInfo.requested.get(name) ?? 0;
+    if (req > cap - used) out.push({ resourceName: name, reason: `Insufficient ${name}`, requested: req, used, capacity: cap });
+  }
+  return out;
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/** The resources a pod's requests are checked on, in upstream order, computed once per requests map (a pod is checked against thousands of nodes). */
+interface CheckPlan {
+  readonly ignored: ReadonlySet<string>;
+  readonly ignoredGroups: ReadonlySet<string>;
+  readonly names: string[];
+  readonly amounts: number[];
+}
+const plans = new WeakMap<ReadonlyMap<string, number>, CheckPlan>();
+
+function checkPlan(requests: ReadonlyMap<string, number>, ignored: ReadonlySet<string>, ignoredGroups: ReadonlySet<string>): CheckPlan {
+  const cached = plans.get(requests);
+  if (cached && cached.ignored === ignored && cached.ignoredGroups === ignoredGroups) return cached;
+  const names: string[] = [];
+  const amounts: number[] = [];
   const wanted = [...requests.entries()].filter(([k, v]) => k !== 'pods' && v > 0);
-  if (wanted.length === 0) return out;
   const scalars = wanted.map(([k]) => k).filter((k) => !FIXED.includes(k)).sort();
   for (const name of [...FIXED, ...scalars]) {
     const req = requests.get(name) ?? 0;
@@ -87,11 +113,12 @@ export function fitsRequest(requests: ReadonlyMap<string, number>, nodeInfo: Nod
     } else if (!FIXED.includes(name) && !isScalar(name)) {
       continue;
     }
-    const cap = nodeInfo.allocatable.get(name) ?? 0;
-    const used = nodeInfo.requested.get(name) ?? 0;
-    if (req > cap - used) out.push({ resourceName: name, reason: `Insufficient ${name}`, requested: req, used, capacity: cap });
+    names.push(name);
+    amounts.push(req);
   }
-  return out;
+  const plan = { ignored, ignoredGroups, names, amounts };
+  plans.set(requests, plan);
+  return plan;
 }
 
 /** Upstream leastRequestedScore: free fraction of capacity after placing the pod, 0..100. */
@@ -177,24 +204,31 @@ export const balancedScorer: Scorer = (requested, allocatable) => {
  * defaulted for cpu/memory unless `useRequested`) plus the pod's; scalar resources the pod does not request, and
  * resources the node lacks, are left at 0 (skipped).
  */
+/** Scratch vectors, reused by every call (scoring is synchronous; callers use them before the next call). */
+const scratch = { requested: [] as number[], allocatable: [] as number[] };
+
 function allocationVectors(resources: readonly ResourceSpec[], podReq: ReadonlyMap<string, number>, nodeInfo: NodeInfo, useRequested: boolean): { requested: number[]; allocatable: number[] } {
-  const requested: number[] = [];
-  const allocatable: number[] = [];
-  for (const r of resources) {
+  const requested = scratch.requested;
+  const allocatable = scratch.allocatable;
+  requested.length = resources.length;
+  allocatable.length = resources.length;
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i]!;
     const p = podReq.get(r.name) ?? 0;
     let alloc = 0;
     let req = 0;
     if (!(p === 0 && isScalar(r.name))) {
       alloc = nodeInfo.allocatable.get(r.name) ?? 0;
-      let base = nodeInfo.requested.get(r.name) ?? 0;
+      let base: number;
       if (!useRequested && r.name === 'cpu') base = nodeInfo.nonZeroCpu;
-      if (!useRequested && r.name === 'memory') base = nodeInfo.nonZeroMemory;
+      else if (!useRequested && r.name === 'memory') base = nodeInfo.nonZeroMemory;
+      else base = nodeInfo.requested.get(r.name) ?? 0;
       req = base + p;
     }
-    requested.push(alloc === 0 ? 0 : req);
-    allocatable.push(alloc);
+    requested[i] = alloc === 0 ? 0 : req;
+    allocatable[i] = alloc;
   }
-  return { requested, allocatable };
+  return scratch;
 }
 
 function scoringRequests(pod: Pod, useRequested: boolean): Map<string, number> {
@@ -214,6 +248,7 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   private readonly ignoredGroups: Set<string>;
   private readonly resources: ResourceSpec[];
   private readonly scorer: Scorer;
+  private weights: number[] | undefined;
 
   constructor(args: NodeResourcesFitArgs = {}) {
     this.ignored = new Set(args.ignoredResources ?? []);
@@ -262,7 +297,8 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number } {
     const req = state.read<Map<string, number>>(PRE_SCORE_FIT_KEY) ?? scoringRequests(pod, false);
     const { requested, allocatable } = allocationVectors(this.resources, req, nodeInfo, false);
-    return { score: this.scorer(requested, allocatable, this.resources.map((r) => r.weight ?? 1)) };
+    this.weights ??= this.resources.map((r) => r.weight ?? 1);
+    return { score: this.scorer(requested, allocatable, this.weights) };
   }
 }
 
