@@ -4,6 +4,7 @@ import type { AuthorizationAttributes, Authorizer } from '../authn.js';
 import { StatusError, forbidden } from '../../apimachinery/index.js';
 import { ruleAllows } from './policy.js';
 import { RuleResolver, aggregateErrors, describeSource } from './resolver.js';
+import { RBAC_GROUP } from './policy.js';
 
 /** An Authorizer that also exposes its resolver (for rulesFor and escalation checks sharing the same index). */
 export interface RbacAuthorizer extends Authorizer {
@@ -23,9 +24,18 @@ export interface RbacAuthorizer extends Authorizer {
  */
 export function rbacAuthorizer(reader: ObjectReader): RbacAuthorizer {
   const resolver = new RuleResolver(reader);
-  return {
-    resolver,
-    authorize(attrs) {
+  // Decisions are cached per (user, request attributes) and reused while the four lists a decision depends on
+  // (ClusterRoleBindings, ClusterRoles, and the namespace's RoleBindings and Roles) are the same arrays: the watch
+  // caches hand out a new array whenever anything in them changed, so a cached decision can never outlive a
+  // change of policy. Bounded; cleared when full.
+  const cache = new Map<string, { deps: unknown[]; result: { allowed: boolean; reason?: string } }>();
+  const deps = (ns: string): unknown[] => [
+    reader.list(RBAC_GROUP, 'clusterrolebindings'),
+    reader.list(RBAC_GROUP, 'clusterroles'),
+    ns ? reader.list(RBAC_GROUP, 'rolebindings', ns) : undefined,
+    ns ? reader.list(RBAC_GROUP, 'roles', ns) : undefined,
+  ];
+  const decide = (attrs: AuthorizationAttributes): { allowed: boolean; reason?: string } => {
       let allowedBy: string | undefined;
       const errors: string[] = [];
       resolver.visitRulesFor(attrs.user, attrs.namespace, (source, rule, err) => {
@@ -38,6 +48,19 @@ export function rbacAuthorizer(reader: ObjectReader): RbacAuthorizer {
       });
       if (allowedBy !== undefined) return { allowed: true, reason: `RBAC: allowed by ${allowedBy}` };
       return errors.length > 0 ? { allowed: false, reason: `RBAC: ${aggregateErrors(errors)}` } : { allowed: false };
+  };
+  return {
+    resolver,
+    authorize(attrs) {
+      const u = attrs.user;
+      const key = `${u.name}\0${u.groups.join('\x01')}\0${u.extra ? JSON.stringify(u.extra) : ''}\0${attrs.verb}\0${attrs.isResourceRequest ? `${attrs.apiGroup}\0${attrs.resource}\0${attrs.subresource}\0${attrs.namespace}\0${attrs.name}` : `\0${attrs.path}`}`;
+      const d = deps(attrs.namespace);
+      const hit = cache.get(key);
+      if (hit && hit.deps[0] === d[0] && hit.deps[1] === d[1] && hit.deps[2] === d[2] && hit.deps[3] === d[3]) return hit.result;
+      const result = decide(attrs);
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(key, { deps: d, result });
+      return result;
     },
   };
 }
