@@ -23,6 +23,10 @@ export interface PodInfo {
   readonly nonZeroCpu: number;
   readonly nonZeroMemory: number;
   readonly hostPorts: readonly HostPort[];
+  /** Whether the pod has pod affinity or anti-affinity (upstream NodeInfo.PodsWithAffinity). */
+  readonly hasAffinity?: boolean;
+  /** Whether the pod has required pod anti-affinity (upstream NodeInfo.PodsWithRequiredAntiAffinity). */
+  readonly hasRequiredAntiAffinity?: boolean;
 }
 
 /** Upstream GetHostPorts: ports with hostPort > 0 of app containers and restartable (sidecar) init containers. */
@@ -68,7 +72,16 @@ export function nonZeroRequests(pod: Pod): { cpu: number; memory: number } {
 /** Derives a {@link PodInfo}. Throws QuantityParseError on a malformed quantity. */
 export function newPodInfo(pod: Pod): PodInfo {
   const nz = nonZeroRequests(pod);
-  return { pod, requests: podRequests(pod), nonZeroCpu: nz.cpu, nonZeroMemory: nz.memory, hostPorts: podHostPorts(pod) };
+  const aff = pod.spec?.affinity;
+  return {
+    pod,
+    requests: podRequests(pod),
+    nonZeroCpu: nz.cpu,
+    nonZeroMemory: nz.memory,
+    hostPorts: podHostPorts(pod),
+    hasAffinity: !!(aff?.podAffinity || aff?.podAntiAffinity),
+    hasRequiredAntiAffinity: (aff?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0,
+  };
 }
 
 /** `namespace/name` of a pod. */
@@ -94,6 +107,9 @@ export function normalizedImageName(name: string): string {
 export class NodeInfo {
   node: Node | undefined;
   pods: PodInfo[] = [];
+  /** How many of `pods` have pod (anti-)affinity, and required anti-affinity: plugins skip nodes with none. */
+  podsWithAffinity = 0;
+  podsWithRequiredAntiAffinity = 0;
   /** Summed effective requests of the pods; `pods` is not included (see podCount). */
   requested = new Map<string, number>();
   nonZeroCpu = 0;
@@ -126,6 +142,8 @@ export class NodeInfo {
   /** Adds a pod and its requests and ports. */
   addPod(pi: PodInfo): void {
     this.pods.push(pi);
+    if (pi.hasAffinity) this.podsWithAffinity++;
+    if (pi.hasRequiredAntiAffinity) this.podsWithRequiredAntiAffinity++;
     for (const [k, v] of pi.requests) this.requested.set(k, (this.requested.get(k) ?? 0) + v);
     this.nonZeroCpu += pi.nonZeroCpu;
     this.nonZeroMemory += pi.nonZeroMemory;
@@ -138,6 +156,8 @@ export class NodeInfo {
     const i = this.pods.findIndex((p) => podUid(p.pod) === uid);
     if (i < 0) return false;
     const [pi] = this.pods.splice(i, 1);
+    if (pi!.hasAffinity) this.podsWithAffinity--;
+    if (pi!.hasRequiredAntiAffinity) this.podsWithRequiredAntiAffinity--;
     for (const [k, v] of pi!.requests) this.requested.set(k, (this.requested.get(k) ?? 0) - v);
     this.nonZeroCpu -= pi!.nonZeroCpu;
     this.nonZeroMemory -= pi!.nonZeroMemory;
@@ -153,6 +173,8 @@ export class NodeInfo {
     const c = new NodeInfo();
     c.node = this.node;
     c.pods = [...this.pods];
+    c.podsWithAffinity = this.podsWithAffinity;
+    c.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity;
     c.requested = new Map(this.requested);
     c.nonZeroCpu = this.nonZeroCpu;
     c.nonZeroMemory = this.nonZeroMemory;

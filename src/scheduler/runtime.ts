@@ -1,6 +1,7 @@
 // The framework runtime (upstream framework/runtime): builds a profile's plugins from the registry and runs each extension point in order.
-import type { Pod } from 'kubernetes-types/core/v1.js';
-import type { EventRecorder, RestClient } from '../client/index.js';
+import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { Namespace, Pod, ReplicationController, Service } from 'kubernetes-types/core/v1.js';
+import type { EventRecorder, Lister, RestClient } from '../client/index.js';
 import type { ResolvedProfile } from './config.js';
 import {
   Code,
@@ -44,6 +45,20 @@ export interface Handle {
   framework?: Framework;
   /** Pods nominated to nodes by preemption (node name -> pods), when the scheduler tracks them. */
   nominatedPodsForNode?(nodeName: string): Pod[];
+  /** Informer listers of objects plugins read (filled once the scheduler's informers run; empty in unit tests). */
+  readonly listers?: SchedulerListers;
+}
+
+/**
+ * Listers the scheduler's informers provide to plugins: namespaces (InterPodAffinity namespaceSelector) and the
+ * owners/services PodTopologySpread's default constraints derive their selector from.
+ */
+export interface SchedulerListers {
+  namespaces?: Lister<Namespace>;
+  services?: Lister<Service>;
+  replicationControllers?: Lister<ReplicationController>;
+  replicaSets?: Lister<ReplicaSet>;
+  statefulSets?: Lister<StatefulSet>;
 }
 
 /** Builds a plugin from its (defaulted) args. */

@@ -38,8 +38,8 @@ describe('configuration', () => {
 describe('framework assembly', () => {
   it('expands the default multiPoint plugins in upstream order with weights', () => {
     const f = build();
-    expect(f.filterPlugins.map((p) => p.name)).toEqual(['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit']);
-    expect(f.scorePlugins.map((s) => `${s.plugin.name}:${s.weight}`)).toEqual(['TaintToleration:3', 'NodeAffinity:2', 'NodeResourcesFit:1', 'NodeResourcesBalancedAllocation:1', 'ImageLocality:1']);
+    expect(f.filterPlugins.map((p) => p.name)).toEqual(['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity']);
+    expect(f.scorePlugins.map((s) => `${s.plugin.name}:${s.weight}`)).toEqual(['TaintToleration:3', 'NodeAffinity:2', 'NodeResourcesFit:1', 'PodTopologySpread:2', 'InterPodAffinity:2', 'NodeResourcesBalancedAllocation:1', 'ImageLocality:1']);
     expect(f.bindPlugins.map((p) => p.name)).toEqual(['DefaultBinder']);
     expect(f.preEnqueuePlugins.map((p) => p.name)).toEqual(['SchedulingGates']);
   });
@@ -53,7 +53,7 @@ describe('framework assembly', () => {
         },
       ],
     });
-    expect(f.scorePlugins.map((s) => `${s.plugin.name}:${s.weight}`)).toEqual(['NodeResourcesFit:7', 'TaintToleration:3', 'NodeAffinity:2']);
+    expect(f.scorePlugins.map((s) => `${s.plugin.name}:${s.weight}`)).toEqual(['NodeResourcesFit:7', 'TaintToleration:3', 'NodeAffinity:2', 'PodTopologySpread:2', 'InterPodAffinity:2']);
     // MostAllocated: an empty node scores lower than a busier one.
     const fit = f.scorePlugins[0]!.plugin;
     const state = new CycleState();

@@ -1,7 +1,8 @@
 // The scheduler (upstream pkg/scheduler): event handlers feeding cache and queue, the scheduling cycle (filter, score, select, assume, reserve, permit), the asynchronous binding cycle, failure handling, and runScheduler with informers and leader election.
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Namespace, Node, NodeCondition, Pod, PodCondition } from 'kubernetes-types/core/v1.js';
+import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { Namespace, Node, NodeCondition, Pod, PodCondition, ReplicationController, Service } from 'kubernetes-types/core/v1.js';
 import { EventRecorder, LeaderElector, SharedInformerFactory, isNotFound, type Lister, type RestClient } from '../client/index.js';
 import { SchedulerCache } from './cache.js';
 import { parseGoDuration, resolveConfiguration, type KubeSchedulerConfiguration, type ResolvedConfiguration } from './config.js';
@@ -9,7 +10,7 @@ import { Code, CycleState, Status, type ClusterEvent, type QueuedPodInfo } from 
 import { Snapshot, podKey, podUid, type NodeInfo } from './nodeinfo.js';
 import { UNIMPLEMENTED_PLUGINS, inTreeRegistry } from './plugins/registry.js';
 import { SchedulingQueue } from './queue.js';
-import { Framework, type Handle, type NodePluginScores, type Registry } from './runtime.js';
+import { Framework, type Handle, type NodePluginScores, type Registry, type SchedulerListers } from './runtime.js';
 
 /** Upstream minFeasibleNodesToFind. */
 export const MIN_FEASIBLE_NODES_TO_FIND = 100;
@@ -148,6 +149,8 @@ export class Scheduler {
   readonly queue: SchedulingQueue;
   readonly profiles = new Map<string, Framework>();
   readonly snapshot = new Snapshot();
+  /** Listers shared with every profile's plugins (runScheduler fills them from its informers). */
+  readonly listers: SchedulerListers = {};
   private nextStartNodeIndex = 0;
   private readonly client: RestClient | undefined;
   private readonly recorder: EventRecorder | undefined;
@@ -172,6 +175,7 @@ export class Scheduler {
         ...(this.client ? { client: this.client } : {}),
         ...(this.recorder ? { recorder: this.recorder } : {}),
         snapshot: () => this.snapshot,
+        listers: this.listers,
       };
       this.profiles.set(p.schedulerName, new Framework(p, registry, handle, UNIMPLEMENTED_PLUGINS));
     }
@@ -542,10 +546,16 @@ export async function runScheduler(opts: RunSchedulerOptions, signal: AbortSigna
     const informers = new SharedInformerFactory(opts.client);
     const pods = informers.informerFor<Pod>('pods', { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
     const nodes = informers.informerFor<Node>('nodes');
-    informers.informerFor<Namespace>('namespaces').addEventHandler({
+    const namespaces = informers.informerFor<Namespace>('namespaces');
+    namespaces.addEventHandler({
       add: () => sched.queue.moveAllToActiveOrBackoffQueue('NamespaceAdd'),
       update: () => sched.queue.moveAllToActiveOrBackoffQueue('NamespaceUpdate'),
     });
+    sched.listers.namespaces = namespaces.lister as Lister<Namespace>;
+    sched.listers.services = informers.informerFor<Service>('services').lister as Lister<Service>;
+    sched.listers.replicationControllers = informers.informerFor<ReplicationController>('replicationcontrollers').lister as Lister<ReplicationController>;
+    sched.listers.replicaSets = informers.informerFor<ReplicaSet>('replicasets').lister as Lister<ReplicaSet>;
+    sched.listers.statefulSets = informers.informerFor<StatefulSet>('statefulsets').lister as Lister<StatefulSet>;
     sched.setPodLister(pods.lister as Lister<Pod>);
     nodes.addEventHandler({
       add: (n) => sched.onNodeAdd(n as Node),

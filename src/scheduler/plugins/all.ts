@@ -3,6 +3,8 @@ export * from './basic.js';
 export * from './defaultpreemption.js';
 export * from './helpers.js';
 export * from './imagelocality.js';
+export * from './interpodaffinity.js';
 export * from './nodeaffinity.js';
 export * from './noderesources.js';
+export * from './podtopologyspread.js';
 export * from './tainttoleration.js';

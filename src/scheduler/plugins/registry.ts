@@ -3,8 +3,10 @@ import type { Registry } from '../runtime.js';
 import { DefaultBinder, NodeName, NodePorts, NodeUnschedulable, PrioritySort, SchedulingGates } from './basic.js';
 import { DefaultPreemption, type DefaultPreemptionArgs } from './defaultpreemption.js';
 import { ImageLocality } from './imagelocality.js';
+import { InterPodAffinity, type InterPodAffinityArgs } from './interpodaffinity.js';
 import { NodeAffinity, type NodeAffinityArgs } from './nodeaffinity.js';
 import { NodeResourcesBalancedAllocation, NodeResourcesFit, type NodeResourcesBalancedAllocationArgs, type NodeResourcesFitArgs } from './noderesources.js';
+import { PodTopologySpread, type PodTopologySpreadArgs } from './podtopologyspread.js';
 import { TaintToleration } from './tainttoleration.js';
 
 /** Default (v1) plugins kubets does not implement yet; a profile naming them gets them left out silently. */
@@ -13,8 +15,6 @@ export const UNIMPLEMENTED_PLUGINS: ReadonlySet<string> = new Set([
   'NodeVolumeLimits',
   'VolumeBinding',
   'VolumeZone',
-  'PodTopologySpread',
-  'InterPodAffinity',
   'EBSLimits',
   'GCEPDLimits',
   'AzureDiskLimits',
@@ -35,6 +35,8 @@ export function inTreeRegistry(): Registry {
     NodeResourcesBalancedAllocation: (args) => new NodeResourcesBalancedAllocation(args as NodeResourcesBalancedAllocationArgs),
     ImageLocality: (_args, h) => new ImageLocality(() => h.snapshot()),
     DefaultBinder: (_args, h) => new DefaultBinder(() => h.client),
+    InterPodAffinity: (args, h) => new InterPodAffinity(args as InterPodAffinityArgs, h),
+    PodTopologySpread: (args, h) => new PodTopologySpread(args as PodTopologySpreadArgs, h),
     DefaultPreemption: (args, h) => new DefaultPreemption(h, args as DefaultPreemptionArgs),
   };
 }
