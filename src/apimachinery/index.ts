@@ -7,3 +7,4 @@ export * from './patch.js';
 export * from './validation.js';
 export * from './patchschema.js';
 export * from './strategicpatch.js';
+export * from './nodeselector.js';

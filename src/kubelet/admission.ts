@@ -1,4 +1,5 @@
 // The kubelet's admission of a pod before it runs it (upstream lifecycle.predicateAdmitHandler + scheduler.AdmissionCheck): OS, resources, node affinity, node name, host ports, NoExecute taints.
+import { nodeSelectorRequirementMatches } from '../apimachinery/index.js';
 import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { podRequests, resourceList } from './resources.js';
 
@@ -78,33 +79,7 @@ function insufficientResource(pod: Pod, allocatable: Map<string, number>, others
   return undefined;
 }
 
-/** Upstream node selector requirement matching against a label (or field) map. A malformed requirement does not match. */
-function requirementMatches(r: NodeSelectorRequirement, values: Readonly<Record<string, string>>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(values, r.key);
-  const v = has ? values[r.key] : undefined;
-  const want = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return want.length > 0 && v !== undefined && want.includes(v);
-    case 'NotIn':
-      return want.length > 0 && (v === undefined || !want.includes(v));
-    case 'Exists':
-      return want.length === 0 && has;
-    case 'DoesNotExist':
-      return want.length === 0 && !has;
-    case 'Gt':
-    case 'Lt': {
-      if (want.length !== 1 || v === undefined) return false;
-      const INT = /^[+-]?\d+$/;
-      if (!INT.test(v) || !INT.test(want[0] ?? '')) return false;
-      const a = BigInt(v);
-      const b = BigInt(want[0] ?? '0');
-      return r.operator === 'Gt' ? a > b : a < b;
-    }
-    default:
-      return false;
-  }
-}
+const requirementMatches = nodeSelectorRequirementMatches;
 
 /** One node selector term: all its expressions (labels) and fields (`metadata.name` only, In/NotIn) match; an empty term matches nothing. */
 function termMatches(term: NodeSelectorTerm, node: Node): boolean {

@@ -1,4 +1,5 @@
 // NodeAffinity (upstream plugins/nodeaffinity): required node selector/affinity as a filter (with node-name narrowing in PreFilter), preferred terms as a score.
+import { nodeSelectorRequirementMatches } from '../../apimachinery/index.js';
 import type { Node, NodeAffinity as NodeAffinitySpec, NodeSelectorRequirement, NodeSelectorTerm, Pod } from 'kubernetes-types/core/v1.js';
 import { CycleState, Status, type ClusterEvent, type EnqueueExtensions, type FilterPlugin, type NodeScore, type PreFilterPlugin, type PreScorePlugin, type ScoreExtensions, type ScorePlugin } from '../framework.js';
 import type { NodeInfo } from '../nodeinfo.js';
@@ -17,30 +18,7 @@ export interface NodeAffinityArgs {
 }
 
 /** Upstream node selector requirement semantics against labels (or fields); malformed requirements do not match. */
-export function nodeRequirementMatches(r: NodeSelectorRequirement, values: Readonly<Record<string, string>>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(values, r.key);
-  const v = has ? values[r.key] : undefined;
-  const want = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return want.length > 0 && v !== undefined && want.includes(v);
-    case 'NotIn':
-      return want.length > 0 && (v === undefined || !want.includes(v));
-    case 'Exists':
-      return want.length === 0 && has;
-    case 'DoesNotExist':
-      return want.length === 0 && !has;
-    case 'Gt':
-    case 'Lt': {
-      if (want.length !== 1 || v === undefined) return false;
-      const INT = /^[+-]?\d+$/;
-      if (!INT.test(v) || !INT.test(want[0] ?? '')) return false;
-      return r.operator === 'Gt' ? BigInt(v) > BigInt(want[0]!) : BigInt(v) < BigInt(want[0]!);
-    }
-    default:
-      return false;
-  }
-}
+export const nodeRequirementMatches = nodeSelectorRequirementMatches;
 
 /** One node selector term (expressions AND fields, `metadata.name` only); an empty term matches nothing. */
 export function nodeSelectorTermMatches(term: NodeSelectorTerm, node: Node): boolean {
