@@ -10,8 +10,7 @@ import {
   semanticEqualIgnoreRV,
   serviceSelector,
   selectorMatches,
-  servicesForLabels,
-  servicesToUpdateOnPodChange,
+  enqueueServicesAndPods,
   TriggerTimeTracker,
 } from '../endpointslice/util.js';
 import { capacityAnnotationSetCorrectly, computeSubsets, OVER_CAPACITY_ANNOTATION, truncateSubsets } from './subsets.js';
@@ -44,18 +43,7 @@ export class EndpointController {
     private readonly recorder?: EventRecorder,
     private readonly log: (line: string) => void = () => {},
   ) {
-    const enqueueSvc = (s: DeepReadonly<Service>) => this.queue.add(metaKey(s));
-    services.addEventHandler({ add: enqueueSvc, update: (_o, n) => enqueueSvc(n), delete: enqueueSvc });
-    const forPod = (p: DeepReadonly<Pod>) => {
-      for (const k of servicesForLabels(this.services.lister.list(), p.metadata?.namespace ?? '', p.metadata?.labels)) this.queue.add(k);
-    };
-    pods.addEventHandler({
-      add: forPod,
-      update: (o, n) => {
-        for (const k of servicesToUpdateOnPodChange(this.services.lister.list(), o, n)) this.queue.add(k);
-      },
-      delete: forPod,
-    });
+    enqueueServicesAndPods(services, pods, this.queue);
     endpoints.addEventHandler({ delete: (e) => this.queue.add(metaKey(e)) });
   }
 

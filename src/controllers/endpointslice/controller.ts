@@ -3,7 +3,7 @@ import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { isNotFound, metaKey, runWorkers, splitMetaKey, WorkQueue, type DeepReadonly, type EventRecorder, type Informer, type RestClient } from '../../client/index.js';
 import { CONTROLLER_NAME, DEFAULT_MAX_ENDPOINTS_PER_SLICE, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, planReconcile } from './reconciler.js';
-import { formatRFC3339Nano, hasStatusCause, LAST_CHANGE_TRIGGER_TIME, serviceSelector, selectorMatches, servicesForLabels, servicesToUpdateOnPodChange, TriggerTimeTracker } from './util.js';
+import { formatRFC3339Nano, hasStatusCause, LAST_CHANGE_TRIGGER_TIME, serviceSelector, selectorMatches, enqueueServicesAndPods, TriggerTimeTracker } from './util.js';
 
 type RSlice = DeepReadonly<EndpointSlice>;
 
@@ -104,18 +104,7 @@ export class EndpointSliceController {
     private readonly recorder?: EventRecorder,
     private readonly log: (line: string) => void = () => {},
   ) {
-    const enqueueSvc = (s: DeepReadonly<Service>) => this.queue.add(metaKey(s));
-    services.addEventHandler({ add: enqueueSvc, update: (_o, n) => enqueueSvc(n), delete: enqueueSvc });
-    const forPod = (p: DeepReadonly<Pod>) => {
-      for (const k of servicesForLabels(this.services.lister.list(), p.metadata?.namespace ?? '', p.metadata?.labels)) this.queue.add(k);
-    };
-    pods.addEventHandler({
-      add: forPod,
-      update: (o, n) => {
-        for (const k of servicesToUpdateOnPodChange(this.services.lister.list(), o, n)) this.queue.add(k);
-      },
-      delete: forPod,
-    });
+    enqueueServicesAndPods(services, pods, this.queue);
     const managed = (s: RSlice) => s.metadata?.labels?.[LABEL_MANAGED_BY] === CONTROLLER_NAME;
     const queueFor = (s: RSlice) => {
       const svc = s.metadata?.labels?.[LABEL_SERVICE_NAME];

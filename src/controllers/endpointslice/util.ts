@@ -1,6 +1,6 @@
 // Helpers the endpoint and endpointslice controllers share (upstream staging endpointslice/util): pod membership, ports, trigger times.
 import type { Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
-import type { DeepReadonly } from '../../client/index.js';
+import { metaKey, type DeepReadonly, type Informer } from '../../client/index.js';
 
 type RPod = DeepReadonly<Pod>;
 type RService = DeepReadonly<Service>;
@@ -221,4 +221,28 @@ function normalize(v: unknown, key?: string): unknown {
     return out;
   }
   return v;
+}
+
+/**
+ * The Service and Pod handlers both endpoint controllers share (upstream's addService/updateService and
+ * addPod/updatePod/deletePod): a Service's key on any change of it; on a pod's change, the keys of the Services
+ * selecting it (before or after, when its labels or endpoint-relevant state changed).
+ */
+export function enqueueServicesAndPods(
+  services: Informer<Service>,
+  pods: Informer<Pod>,
+  queue: { add(key: string): void },
+): void {
+  const enqueueSvc = (s: DeepReadonly<Service>) => queue.add(metaKey(s));
+  services.addEventHandler({ add: enqueueSvc, update: (_o, n) => enqueueSvc(n), delete: enqueueSvc });
+  const forPod = (p: DeepReadonly<Pod>) => {
+    for (const k of servicesForLabels(services.lister.list(), p.metadata?.namespace ?? '', p.metadata?.labels)) queue.add(k);
+  };
+  pods.addEventHandler({
+    add: forPod,
+    update: (o, n) => {
+      for (const k of servicesToUpdateOnPodChange(services.lister.list(), o, n)) queue.add(k);
+    },
+    delete: forPod,
+  });
 }
