@@ -157,6 +157,8 @@ export interface AdmissionAttributes {
 /** Namespaces that exist from the start and cannot be deleted. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
+/** How long a namespace's quotas must go without new charges before usage is recounted from the stored objects. */
+const QUOTA_RECOUNT_QUIET_MS = 3000;
 const STREAM_WINDOW = 256 * 1024;
 const FC_GROUP = 'flowcontrol.apiserver.k8s.io';
 /** The description upstream's root-ca-cert-publisher puts on kube-root-ca.crt. */
@@ -193,6 +195,8 @@ export class ApiServer {
   /** Audiences the API accepts in tokens (the default audiences of a TokenRequest). */
   apiAudiences: string[] = [];
   private quotaTimers = new Map<string, NodeJS.Timeout>();
+  /** When admission last charged a quota of each namespace (see quotaChanged). */
+  private readonly lastQuotaCharge = new Map<string, number>();
   /** RBAC over the watch caches (its rule resolver answers SelfSubjectRulesReviews too). */
   readonly rbac: RbacAuthorizer = rbacAuthorizer(this.objects);
   private reconcileTimer: NodeJS.Timeout | undefined;
@@ -367,7 +371,7 @@ export class ApiServer {
       admissionPlugins: admissionPluginNames(sec.enableAdmissionPlugins, sec.disableAdmissionPlugins),
       serviceAccountIssuer: sec.serviceAccountIssuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER,
       apiAudiences: sec.apiAudiences ?? [],
-      serverPlugins: { NamespaceLifecycle: namespaceLifecycle(this), ResourceQuota: resourceQuotaPlugin(this.objects) },
+      serverPlugins: { NamespaceLifecycle: namespaceLifecycle(this), ResourceQuota: resourceQuotaPlugin(this.objects, { onCharge: (ns) => this.lastQuotaCharge.set(ns, Date.now()) }) },
       serverAuthorizers: { RBAC: this.rbac },
       authorize: (a) => this.authorize(a),
     });
@@ -688,6 +692,15 @@ export class ApiServer {
     if (!namespace || !this.opts.security || this.quotaTimers.has(namespace)) return;
     const t = setTimeout(() => {
       this.quotaTimers.delete(namespace);
+      // Charges made in the last few seconds may belong to creates not stored yet: a recount now would miss
+      // them and give their usage back (letting concurrent creates overshoot the hard limit). Wait for a quiet
+      // namespace; usage given back on deletes can wait that long.
+      const last = this.lastQuotaCharge.get(namespace) ?? 0;
+      if (Date.now() - last < QUOTA_RECOUNT_QUIET_MS) {
+        this.quotaChanged(namespace);
+        return;
+      }
+      this.lastQuotaCharge.delete(namespace);
       recomputeNamespaceQuotas(this.objects, namespace).catch((e) => this.log(`apiserver: quota usage of ${namespace}: ${e instanceof Error ? e.message : String(e)}`));
     }, 100);
     t.unref();

@@ -21,6 +21,12 @@ import { completeStatus } from './quota/usage.js';
 export interface ResourceQuotaOptions {
   /** The clock (decides whether a terminating pod's grace period has passed). */
   now?: () => Date;
+  /**
+   * Called with the namespace each time a request is charged (before its object is stored). The server uses it
+   * to hold back usage recomputation while charges are in flight: a recount from the stored objects would not
+   * see them yet and would hand their usage back.
+   */
+  onCharge?: (namespace: string) => void;
 }
 
 /** What one request uses of the quotas, before any quota state is looked at. */
@@ -173,7 +179,10 @@ export function resourceQuotaPlugin(access: ObjectAccess, opts: ResourceQuotaOpt
         await refund(ns, charged);
         throw refusal;
       }
-      if (requested) charged.push({ name: p.name, requested });
+      if (requested) {
+        charged.push({ name: p.name, requested });
+        opts.onCharge?.(ns);
+      }
     }
   }
 
