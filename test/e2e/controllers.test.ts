@@ -1,47 +1,17 @@
 // The control loop end to end: `kubets server` (apiserver, controller-manager, scheduler, kubelet) plus two joined simulated agents, driven by kubectl.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { Informer, loadKubeconfig, RestClient, waitForCacheSync } from '../../src/client/index.js';
-import { BIN, findKubectls, startServer, type RunningServer } from './harness.js';
+import { findKubectls, startKubets, startServer, until, type KubetsProcess, type RunningServer } from './harness.js';
 
 const kubectl = findKubectls().usable[0]!;
 
-interface Proc {
-  proc: ChildProcess;
-  dir: string;
-  output: () => string;
-  stop(): Promise<void>;
-}
-
-function start(args: string[], dir = mkdtempSync(path.join(os.tmpdir(), 'kubets-ctl-e2e-'))): Proc {
-  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  return {
-    proc,
-    dir,
-    output: () => out,
-    stop: () =>
-      new Promise((resolve) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        };
-        if (proc.exitCode !== null || proc.signalCode !== null) return done();
-        const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-        proc.once('exit', () => {
-          clearTimeout(t);
-          done();
-        });
-        proc.kill('SIGTERM');
-      }),
-  };
-}
+type Proc = KubetsProcess;
+const start = (args: string[], dir?: string): Proc => startKubets(args, dir);
 
 describe('controllers, scheduler and kubelets together', () => {
   let server: RunningServer;
@@ -61,20 +31,6 @@ describe('controllers, scheduler and kubelets together', () => {
   const apply = (manifest: object) => {
     const r = spawnSync(kubectl.path, ['--kubeconfig', server.kubeconfig, 'apply', '-f', '-'], { input: JSON.stringify(manifest), encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-  };
-  const until = async <T>(what: string, f: () => T | undefined | false, timeoutMs = 60_000): Promise<T> => {
-    const end = Date.now() + timeoutMs;
-    let last: unknown;
-    while (Date.now() < end) {
-      try {
-        const v = f();
-        if (v) return v;
-      } catch (err) {
-        last = err;
-      }
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
   };
   const podsOf = (selector: string, ns = 'default') => (json(['-n', ns, 'get', 'pods', '-l', selector]).items as Pod[]);
   const ready = (p: Pod) => (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');

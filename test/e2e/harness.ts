@@ -111,3 +111,55 @@ export function findKubectls(): { usable: Kubectl[]; broken: Array<{ path: strin
   }
   return { usable, broken };
 }
+
+/** A `kubets <command>` child process started by a test, with its own data dir. */
+export interface KubetsProcess {
+  proc: ChildProcess;
+  dir: string;
+  output: () => string;
+  /** SIGTERM (SIGKILL after 20 s) and wait; removes the data dir unless `keepDir`. Resolves to the exit code. */
+  stop(keepDir?: boolean): Promise<number | null>;
+}
+
+/** Starts `bin/kubets ...args`; `dir` (default: a new temp dir) is the process's data dir, removed by stop(). */
+export function startKubets(args: string[], dir: string = mkdtempSync(path.join(os.tmpdir(), 'kubets-e2e-proc-'))): KubetsProcess {
+  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  return {
+    proc,
+    dir,
+    output: () => out,
+    stop: (keepDir = false) =>
+      new Promise((resolve) => {
+        const done = (code: number | null) => {
+          if (!keepDir) rmSync(dir, { recursive: true, force: true });
+          resolve(code);
+        };
+        if (proc.exitCode !== null || proc.signalCode !== null) return done(proc.exitCode);
+        const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+        proc.once('exit', (c) => {
+          clearTimeout(t);
+          done(c);
+        });
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Polls `f` every `everyMs` until it returns a truthy value (returned) or `timeoutMs` passes (throws, naming `what` and the last error). */
+export async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = f();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}

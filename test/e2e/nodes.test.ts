@@ -1,59 +1,20 @@
 // Nodes end to end on the simulated runtime: `kubets server` with its kubelet, two `kubets agent` processes joining with the token, pod lifecycles, kubectl's views, a 500-node fleet.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bootstrapNodeCredentials } from '../../src/kubelet/index.js';
-import { BIN, findKubectls, startServer, type RunningServer } from './harness.js';
+import { findKubectls, startKubets, startServer, until, type KubetsProcess, type RunningServer } from './harness.js';
 
 const kubectl = findKubectls().usable[0]!;
 
-interface Agent {
-  proc: ChildProcess;
-  dir: string;
-  output: () => string;
-  /** SIGTERM and wait; removes the data dir unless `keepDir`. */
-  stop(keepDir?: boolean): Promise<number | null>;
-}
+type Agent = KubetsProcess;
 
+/** `kubets agent --runtime simulated` on its own data dir (or `dataDir`). */
 function startAgent(args: string[], dataDir?: string): Agent {
   const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'kubets-agent-'));
-  const proc = spawn(process.execPath, [BIN, 'agent', '--data-dir', dir, '--runtime', 'simulated', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  return {
-    proc,
-    dir,
-    output: () => out,
-    stop: (keepDir = false) =>
-      new Promise((resolve) => {
-        if (proc.exitCode !== null) return resolve(proc.exitCode);
-        const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-        proc.once('exit', (c) => {
-          clearTimeout(t);
-          if (!keepDir) rmSync(dir, { recursive: true, force: true });
-          resolve(c);
-        });
-        proc.kill('SIGTERM');
-      }),
-  };
-}
-
-async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 60_000, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = f();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  return startKubets(['agent', '--data-dir', dir, '--runtime', 'simulated', ...args], dir);
 }
 
 describe('nodes on the simulated runtime', () => {
