@@ -1,12 +1,11 @@
 // The control loop end to end: `kubets server` (apiserver, controller-manager, scheduler, kubelet) plus two joined simulated agents, driven by kubectl.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { Informer, loadKubeconfig, RestClient, waitForCacheSync } from '../../src/client/index.js';
-import { findKubectls, startKubets, startServer, until, type KubetsProcess, type RunningServer } from './harness.js';
+import { findKubectls, kubectlAgainst, startKubets, startServer, until, type KubetsProcess, type RunningServer } from './harness.js';
 
 const kubectl = findKubectls().usable[0]!;
 
@@ -18,20 +17,7 @@ describe('controllers, scheduler and kubelets together', () => {
   let client: RestClient;
   const procs: Proc[] = [];
   let worker2: Proc;
-  const run = (args: string[]) => {
-    const r = spawnSync(kubectl.path, ['--kubeconfig', server.kubeconfig, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
-    return { code: r.status, out: r.stdout, err: r.stderr };
-  };
-  const ok = (args: string[]) => {
-    const r = run(args);
-    expect(r.code, `kubectl ${args.join(' ')}: ${r.err}`).toBe(0);
-    return r.out;
-  };
-  const json = (args: string[]) => JSON.parse(ok([...args, '-o', 'json']));
-  const apply = (manifest: object) => {
-    const r = spawnSync(kubectl.path, ['--kubeconfig', server.kubeconfig, 'apply', '-f', '-'], { input: JSON.stringify(manifest), encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-  };
+  const { run, ok, json, apply } = kubectlAgainst(kubectl.path, () => server.kubeconfig);
   const podsOf = (selector: string, ns = 'default') => (json(['-n', ns, 'get', 'pods', '-l', selector]).items as Pod[]);
   const ready = (p: Pod) => (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 

@@ -1,4 +1,5 @@
 // Boots the real `kubets server` binary for end-to-end suites and finds the kubectl binaries on this machine.
+import { expect } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -162,4 +163,27 @@ export async function until<T>(what: string, f: () => T | undefined | false, tim
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * kubectl against one server's admin kubeconfig (`kubeconfig()` is read at each call, so a server started in
+ * beforeAll works): `run` returns code and output, `ok` expects success and returns stdout, `json` parses
+ * `-o json`, `apply` pipes a manifest to `kubectl apply -f -` and expects success.
+ */
+export function kubectlAgainst(kubectlPath: string, kubeconfig: () => string) {
+  const run = (args: string[]) => {
+    const r = spawnSync(kubectlPath, ['--kubeconfig', kubeconfig(), ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 256 << 20 });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  const ok = (args: string[]) => {
+    const r = run(args);
+    expect(r.code, `kubectl ${args.join(' ')}: ${r.err}`).toBe(0);
+    return r.out;
+  };
+  const json = (args: string[]) => JSON.parse(ok([...args, '-o', 'json']));
+  const apply = (manifest: object) => {
+    const r = spawnSync(kubectlPath, ['--kubeconfig', kubeconfig(), 'apply', '-f', '-'], { input: JSON.stringify(manifest), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  };
+  return { run, ok, json, apply };
 }

@@ -1,11 +1,10 @@
 // Nodes end to end on the simulated runtime: `kubets server` with its kubelet, two `kubets agent` processes joining with the token, pod lifecycles, kubectl's views, a 500-node fleet.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bootstrapNodeCredentials } from '../../src/kubelet/index.js';
-import { findKubectls, startKubets, startServer, until, type KubetsProcess, type RunningServer } from './harness.js';
+import { findKubectls, kubectlAgainst, startKubets, startServer, until, type KubetsProcess, type RunningServer } from './harness.js';
 
 const kubectl = findKubectls().usable[0]!;
 
@@ -21,20 +20,7 @@ describe('nodes on the simulated runtime', () => {
   let server: RunningServer;
   let agentDir = '';
   const agents: Agent[] = [];
-  const run = (args: string[]) => {
-    const r = spawnSync(kubectl.path, ['--kubeconfig', server.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 << 20 });
-    return { code: r.status, out: r.stdout, err: r.stderr };
-  };
-  const ok = (args: string[]) => {
-    const r = run(args);
-    expect(r.code, `kubectl ${args.join(' ')}: ${r.err}`).toBe(0);
-    return r.out;
-  };
-  const json = (args: string[]) => JSON.parse(ok([...args, '-o', 'json']));
-  const apply = (manifest: object) => {
-    const r = spawnSync(kubectl.path, ['--kubeconfig', server.kubeconfig, 'apply', '-f', '-'], { input: JSON.stringify(manifest), encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-  };
+  const { run, ok, json, apply } = kubectlAgainst(kubectl.path, () => server.kubeconfig);
   const pod = (name: string, node: string, extra: { annotations?: Record<string, string>; spec?: object; containers?: object[] } = {}) => ({
     apiVersion: 'v1',
     kind: 'Pod',

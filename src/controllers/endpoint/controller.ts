@@ -8,9 +8,8 @@ import {
   isServiceIPSet,
   LAST_CHANGE_TRIGGER_TIME,
   semanticEqualIgnoreRV,
-  serviceSelector,
-  selectorMatches,
   enqueueServicesAndPods,
+  podsSelectedBy,
   TriggerTimeTracker,
 } from '../endpointslice/util.js';
 import { capacityAnnotationSetCorrectly, computeSubsets, OVER_CAPACITY_ANNOTATION, truncateSubsets } from './subsets.js';
@@ -71,13 +70,8 @@ export class EndpointController {
       this.staleRV.delete(key);
       return;
     }
-    if (svc.spec?.type === 'ExternalName') return;
-    const selector = serviceSelector(svc);
-    if (!selector) return;
-    const pods = this.pods.lister
-      .byIndex('namespace', namespace)
-      .filter((p) => selectorMatches(selector, p.metadata?.labels))
-      .sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1));
+    const pods = podsSelectedBy(svc, this.pods.lister);
+    if (!pods) return;
     const trigger = this.triggerTimes.compute(svc, pods);
     const subsets = computeSubsets(svc, pods);
 

@@ -3,7 +3,7 @@ import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { isNotFound, metaKey, runWorkers, splitMetaKey, WorkQueue, type DeepReadonly, type EventRecorder, type Informer, type RestClient } from '../../client/index.js';
 import { CONTROLLER_NAME, DEFAULT_MAX_ENDPOINTS_PER_SLICE, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, planReconcile } from './reconciler.js';
-import { formatRFC3339Nano, hasStatusCause, LAST_CHANGE_TRIGGER_TIME, serviceSelector, selectorMatches, enqueueServicesAndPods, TriggerTimeTracker } from './util.js';
+import { formatRFC3339Nano, hasStatusCause, LAST_CHANGE_TRIGGER_TIME, enqueueServicesAndPods, podsSelectedBy, TriggerTimeTracker } from './util.js';
 
 type RSlice = DeepReadonly<EndpointSlice>;
 
@@ -140,13 +140,8 @@ export class EndpointSliceController {
       this.tracker.deleteService(key);
       return;
     }
-    if (svc.spec?.type === 'ExternalName') return;
-    const selector = serviceSelector(svc);
-    if (!selector) return;
-    const pods = this.pods.lister
-      .byIndex('namespace', namespace)
-      .filter((p) => selectorMatches(selector, p.metadata?.labels))
-      .sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1));
+    const pods = podsSelectedBy(svc, this.pods.lister);
+    if (!pods) return;
     const slices = this.slices.lister
       .byIndex('namespace', namespace)
       .filter((s) => s.metadata?.labels?.[LABEL_SERVICE_NAME] === name && s.metadata?.labels?.[LABEL_MANAGED_BY] === CONTROLLER_NAME && !s.metadata?.deletionTimestamp)

@@ -1,6 +1,6 @@
 // Helpers the endpoint and endpointslice controllers share (upstream staging endpointslice/util): pod membership, ports, trigger times.
 import type { Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
-import { metaKey, type DeepReadonly, type Informer } from '../../client/index.js';
+import { metaKey, type DeepReadonly, type Informer, type Lister } from '../../client/index.js';
 
 type RPod = DeepReadonly<Pod>;
 type RService = DeepReadonly<Service>;
@@ -245,4 +245,18 @@ export function enqueueServicesAndPods(
     },
     delete: forPod,
   });
+}
+
+/**
+ * The pods a Service selects, sorted by name (both endpoint controllers start from this). Undefined for an
+ * ExternalName Service or one without a selector: its endpoints are not managed.
+ */
+export function podsSelectedBy(svc: DeepReadonly<Service>, pods: Lister<Pod>): DeepReadonly<Pod>[] | undefined {
+  if (svc.spec?.type === 'ExternalName') return undefined;
+  const selector = serviceSelector(svc);
+  if (!selector) return undefined;
+  return pods
+    .byIndex('namespace', svc.metadata?.namespace ?? '')
+    .filter((p) => selectorMatches(selector, p.metadata?.labels))
+    .sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1));
 }
