@@ -1,6 +1,8 @@
 // The framework runtime (upstream framework/runtime): builds a profile's plugins from the registry and runs each extension point in order.
 import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
-import type { Namespace, Pod, ReplicationController, Service } from 'kubernetes-types/core/v1.js';
+import type { Namespace, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service } from 'kubernetes-types/core/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import type { EventRecorder, Lister, RestClient } from '../client/index.js';
 import type { ResolvedProfile } from './config.js';
 import {
@@ -59,6 +61,12 @@ export interface SchedulerListers {
   replicationControllers?: Lister<ReplicationController>;
   replicaSets?: Lister<ReplicaSet>;
   statefulSets?: Lister<StatefulSet>;
+  /** Volume plugins: claims, volumes and classes (VolumeBinding, VolumeZone, VolumeRestrictions). */
+  persistentVolumeClaims?: Lister<PersistentVolumeClaim>;
+  persistentVolumes?: Lister<PersistentVolume>;
+  storageClasses?: Lister<StorageClass>;
+  /** DefaultPreemption: disruption budgets that victims should not violate where possible. */
+  podDisruptionBudgets?: Lister<PodDisruptionBudget>;
 }
 
 /** Builds a plugin from its (defaulted) args. */

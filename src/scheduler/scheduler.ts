@@ -2,7 +2,9 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
-import type { Namespace, Node, NodeCondition, Pod, PodCondition, ReplicationController, Service } from 'kubernetes-types/core/v1.js';
+import type { Namespace, Node, NodeCondition, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition, ReplicationController, Service } from 'kubernetes-types/core/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { EventRecorder, LeaderElector, SharedInformerFactory, isNotFound, type Lister, type RestClient } from '../client/index.js';
 import { SchedulerCache } from './cache.js';
 import { parseGoDuration, resolveConfiguration, type KubeSchedulerConfiguration, type ResolvedConfiguration } from './config.js';
@@ -556,6 +558,26 @@ export async function runScheduler(opts: RunSchedulerOptions, signal: AbortSigna
     sched.listers.replicationControllers = informers.informerFor<ReplicationController>('replicationcontrollers').lister as Lister<ReplicationController>;
     sched.listers.replicaSets = informers.informerFor<ReplicaSet>('replicasets').lister as Lister<ReplicaSet>;
     sched.listers.statefulSets = informers.informerFor<StatefulSet>('statefulsets').lister as Lister<StatefulSet>;
+    const pvcs = informers.informerFor<PersistentVolumeClaim>('persistentvolumeclaims');
+    pvcs.addEventHandler({
+      add: () => sched.queue.moveAllToActiveOrBackoffQueue('PvcAdd'),
+      update: () => sched.queue.moveAllToActiveOrBackoffQueue('PvcUpdate'),
+    });
+    sched.listers.persistentVolumeClaims = pvcs.lister as Lister<PersistentVolumeClaim>;
+    const pvs = informers.informerFor<PersistentVolume>('persistentvolumes');
+    pvs.addEventHandler({
+      add: () => sched.queue.moveAllToActiveOrBackoffQueue('PvAdd'),
+      update: () => sched.queue.moveAllToActiveOrBackoffQueue('PvUpdate'),
+    });
+    sched.listers.persistentVolumes = pvs.lister as Lister<PersistentVolume>;
+    const classes = informers.informerFor<StorageClass>('storageclasses');
+    classes.addEventHandler({
+      add: () => sched.queue.moveAllToActiveOrBackoffQueue('StorageClassAdd'),
+      update: () => sched.queue.moveAllToActiveOrBackoffQueue('StorageClassUpdate'),
+    });
+    sched.listers.storageClasses = classes.lister as Lister<StorageClass>;
+    const pdbs = informers.informerFor<PodDisruptionBudget>('poddisruptionbudgets');
+    sched.listers.podDisruptionBudgets = pdbs.lister as Lister<PodDisruptionBudget>;
     sched.setPodLister(pods.lister as Lister<Pod>);
     nodes.addEventHandler({
       add: (n) => sched.onNodeAdd(n as Node),
