@@ -10,7 +10,7 @@ import { NodePortAllocator, ServiceIpAllocator, AllocationError, parsePortRange 
 import { WatchCache } from './watchcache.js';
 import { decode, encode } from './registry.js';
 import { filterEvent } from './handlers.js';
-import { findDuplicateFields, negotiate } from './http.js';
+import { findDuplicateFields, negotiate, scanJson } from './http.js';
 import { forbiddenRequest, nameFromFieldSelector, requestDeadlineMs } from './server.js';
 
 describe('parseRequestInfo', () => {
@@ -123,6 +123,17 @@ describe('http helpers', () => {
   it('finds duplicate fields', () => {
     expect(findDuplicateFields('{"a":1,"b":{"c":1,"c":2},"a":3,"l":[{"x":1},{"x":1,"x":2}]}')).toEqual(['b.c', 'a', 'l[1].x']);
     expect(findDuplicateFields('{"a":"x,\\"a\\":1"}')).toEqual([]);
+    expect(findDuplicateFields('{"m":{"l":[[1],[{"k\\u0031":1,"k1":2}]]}}')).toEqual(['m.l[1][0].k1']);
+    expect(findDuplicateFields(' { "a" : [ ] , "b" : { } , "a" : null } ')).toEqual(['a']);
+  });
+  it.each([
+    ['{}', 1],
+    ['[]', 1],
+    ['{"a":[{"b":{}}],"c":1}', 4],
+    ['"x"', 0],
+    ['[[[[1]]],{"s":"[[[[[["}]', 4],
+  ])('measures the nesting of %s as %i', (text, depth) => {
+    expect(scanJson(text).depth).toBe(depth);
   });
   it('negotiates tables, partial metadata and json', () => {
     expect(negotiate('application/json;as=Table;v=v1;g=meta.k8s.io,application/json', true).as).toBe('table');

@@ -77,9 +77,13 @@ export function parseBody(body: Buffer, contentType: string | undefined, allowed
       throw badRequest(`couldn't get version/kind; json parse error: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  if (mt === 'application/json' || mt.endsWith('+json')) {
+    const { duplicates, depth } = scanJson(text);
+    if (depth > MAX_DEPTH) throw badRequest(`json: exceeded max depth of ${MAX_DEPTH}`);
+    return { value, duplicates };
+  }
   if (depthExceeds(value, MAX_DEPTH)) throw badRequest(`json: exceeded max depth of ${MAX_DEPTH}`);
-  const duplicates = mt === 'application/json' || mt.endsWith('+json') ? findDuplicateFields(text) : [];
-  return { value, duplicates };
+  return { value, duplicates: [] };
 }
 
 function depthExceeds(v: unknown, max: number): boolean {
@@ -99,90 +103,118 @@ function depthExceeds(v: unknown, max: number): boolean {
  * small scanner over the text (JSON.parse silently keeps the last). Returns [] for invalid JSON.
  */
 export function findDuplicateFields(text: string): string[] {
+  return scanJson(text).duplicates;
+}
+
+/** One open container while scanning: an object's keys so far, or a list's current index. */
+interface ScanFrame {
+  keys: Set<string> | undefined;
+  index: number;
+  /** The key or index this container has in its parent (undefined at the top). */
+  at: string | number | undefined;
+}
+
+const QUOTE = 34; // "
+const BACKSLASH = 92;
+
+/**
+ * One pass over JSON text (already known to parse): the paths of duplicate keys and the deepest nesting of
+ * objects and lists. Paths are only built for duplicates. Returns what it found so far if the text is not JSON.
+ */
+export function scanJson(text: string): { duplicates: string[]; depth: number } {
   const out: string[] = [];
+  let depth = 0;
   let i = 0;
   const n = text.length;
+  const stack: ScanFrame[] = [];
   const ws = () => {
-    while (i < n && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 10 || c === 13 || c === 9) i++;
+      else return;
+    }
   };
-  const str = (): string => {
+  /** Skips a string at `i`; returns its contents when `want` (decoded only when it has escapes). */
+  const str = (want: boolean): string => {
     const start = i;
     i++;
-    while (i < n && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    let escaped = false;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE || Number.isNaN(c)) break;
+      if (c === BACKSLASH) {
+        escaped = true;
+        i += 2;
+      } else i++;
+    }
     i++;
-    return JSON.parse(text.slice(start, i)) as string;
+    if (!want) return '';
+    return escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
   };
-  // Iterative walk with an explicit stack of containers.
-  type Frame = { kind: 'obj'; path: string; keys: Set<string> } | { kind: 'arr'; path: string; index: number };
-  const stack: Frame[] = [];
-  const join = (p: string, k: string) => (p ? `${p}.${k}` : k);
+  const pathTo = (k: string): string => {
+    let p = '';
+    for (let d = 1; d < stack.length; d++) {
+      const at = stack[d]!.at;
+      p = typeof at === 'number' ? `${p}[${at}]` : p === '' ? at! : `${p}.${at}`;
+    }
+    return p === '' ? k : `${p}.${k}`;
+  };
+  const key = (f: ScanFrame): string => {
+    const k = str(true);
+    if (f.keys!.has(k)) out.push(pathTo(k));
+    f.keys!.add(k);
+    ws();
+    i++; // ':'
+    return k;
+  };
   try {
     let expectValue = true;
-    let pendingPath = '';
+    let pending: string | number | undefined;
     while (i < n) {
       ws();
       if (i >= n) break;
-      const c = text[i]!;
+      const c = text.charCodeAt(i);
       if (expectValue) {
-        if (c === '{') {
-          stack.push({ kind: 'obj', path: pendingPath, keys: new Set() });
+        if (c === 123 /* { */ || c === 91 /* [ */) {
+          const obj = c === 123;
+          const f: ScanFrame = { keys: obj ? new Set() : undefined, index: 0, at: pending };
+          stack.push(f);
+          if (stack.length > depth) depth = stack.length;
           i++;
           ws();
-          if (text[i] === '}') {
+          if (text.charCodeAt(i) === (obj ? 125 : 93)) {
             i++;
             stack.pop();
             expectValue = false;
             continue;
           }
-          // read key
-          const f = stack[stack.length - 1] as Extract<Frame, { kind: 'obj' }>;
-          const k = str();
-          if (f.keys.has(k)) out.push(join(f.path, k));
-          f.keys.add(k);
-          ws();
-          i++; // ':'
-          pendingPath = join(f.path, k);
+          pending = obj ? key(f) : 0;
           continue;
         }
-        if (c === '[') {
-          stack.push({ kind: 'arr', path: pendingPath, index: 0 });
-          i++;
-          ws();
-          if (text[i] === ']') {
+        if (c === QUOTE) str(false);
+        else {
+          for (;;) {
+            const d = text.charCodeAt(i);
+            if (d === 44 || d === 125 || d === 93 || d === 32 || d === 10 || d === 13 || d === 9 || Number.isNaN(d)) break;
             i++;
-            stack.pop();
-            expectValue = false;
-            continue;
           }
-          pendingPath = `${pendingPath}[0]`;
-          continue;
         }
-        if (c === '"') str();
-        else while (i < n && !',}] \n\r\t'.includes(text[i]!)) i++;
         expectValue = false;
         continue;
       }
       // after a value: ',' or a closer
       const top = stack[stack.length - 1];
       if (!top) break;
-      if (c === ',') {
+      if (c === 44 /* , */) {
         i++;
-        if (top.kind === 'obj') {
+        if (top.keys) {
           ws();
-          const k = str();
-          if (top.keys.has(k)) out.push(join(top.path, k));
-          top.keys.add(k);
-          ws();
-          i++;
-          pendingPath = join(top.path, k);
-        } else {
-          top.index++;
-          pendingPath = `${top.path}[${top.index}]`;
-        }
+          pending = key(top);
+        } else pending = ++top.index;
         expectValue = true;
         continue;
       }
-      if (c === '}' || c === ']') {
+      if (c === 125 || c === 93) {
         i++;
         stack.pop();
         continue;
@@ -190,9 +222,9 @@ export function findDuplicateFields(text: string): string[] {
       i++;
     }
   } catch {
-    return out;
+    return { duplicates: out, depth };
   }
-  return out;
+  return { duplicates: out, depth };
 }
 
 /** What the client asked the response to be. */

@@ -90,26 +90,58 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function walk(s: Schema, value: unknown, path: string, out: string[]): void {
+/** A path under construction: segments pushed and popped while walking; joined only when reported. */
+type Segments = (string | number)[];
+
+function pathOf(segs: Segments, last?: string): string {
+  let p = '';
+  for (const x of segs) p = typeof x === 'number' ? `${p}[${x}]` : p === '' ? x : `${p}.${x}`;
+  if (last !== undefined) p = p === '' ? last : `${p}.${last}`;
+  return p;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+function walk(s: Schema, value: unknown, segs: Segments, out: string[]): void {
   const r = resolve(s);
   if (preservesUnknown(r)) return;
   if (r.type === 'array') {
     if (!Array.isArray(value) || !r.items) return;
-    value.forEach((el, i) => walk(r.items as Schema, el, `${path}[${i}]`, out));
+    for (let i = 0; i < value.length; i++) {
+      const el: unknown = value[i];
+      if (el === null || typeof el !== 'object') continue; // only objects and lists can hold unknown fields
+      segs.push(i);
+      walk(r.items, el, segs, out);
+      segs.pop();
+    }
     return;
   }
   if (!isPlainObject(value)) return;
   if (r.type === 'object' && r.additionalProperties !== undefined) {
-    for (const [k, v] of Object.entries(value)) walk(r.additionalProperties, v, path === '' ? k : `${path}.${k}`, out);
+    const sub = r.additionalProperties;
+    if (typeof sub !== 'object') return;
+    for (const k in value) {
+      const v = value[k];
+      if (v === null || typeof v !== 'object') continue;
+      segs.push(k);
+      walk(sub, v, segs, out);
+      segs.pop();
+    }
     return;
   }
   if (!isStruct(r)) return;
   const props = r.properties ?? {};
-  for (const [k, v] of Object.entries(value)) {
-    const p = path === '' ? k : `${path}.${k}`;
-    const sub = Object.prototype.hasOwnProperty.call(props, k) ? props[k] : undefined;
-    if (sub === undefined) out.push(p);
-    else walk(sub, v, p, out);
+  for (const k in value) {
+    const sub = hasOwn.call(props, k) ? props[k] : undefined;
+    if (sub === undefined) {
+      out.push(pathOf(segs, k));
+      continue;
+    }
+    const v = value[k];
+    if (v === null || typeof v !== 'object') continue;
+    segs.push(k);
+    walk(sub, v, segs, out);
+    segs.pop();
   }
 }
 
@@ -124,7 +156,7 @@ export function unknownFields(group: string, version: string, kind: string, obj:
   const name = definitionFor(group, version, kind);
   if (name === undefined) return [];
   const out: string[] = [];
-  walk({ $ref: name }, obj, '', out);
+  walk({ $ref: name }, obj, [], out);
   return out;
 }
 
@@ -182,7 +214,7 @@ function fits(want: string, v: unknown): boolean {
   }
 }
 
-function typeWalk(s: Schema, value: unknown, path: string): TypeMismatch | undefined {
+function typeWalk(s: Schema, value: unknown, segs: Segments): TypeMismatch | undefined {
   if (value === null || value === undefined) return undefined;
   // Quantities decode from numbers as well as strings.
   if (s.$ref === 'io.k8s.apimachinery.pkg.api.resource.Quantity' && typeof value === 'number') return undefined;
@@ -191,27 +223,33 @@ function typeWalk(s: Schema, value: unknown, path: string): TypeMismatch | undef
   const want = wantOf(r);
   if (want === undefined) {
     if (r.format === 'int-or-string' && typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) {
-      return { path, want: 'intstr.IntOrString', got: jsonType(value) };
+      return { path: pathOf(segs), want: 'intstr.IntOrString', got: jsonType(value) };
     }
     return undefined;
   }
-  if (!fits(want, value)) return { path, want, got: jsonType(value) };
+  if (!fits(want, value)) return { path: pathOf(segs), want, got: jsonType(value) };
   if (want === 'array' && r.items && Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const m = typeWalk(r.items as Schema, value[i], `${path}[${i}]`);
+      segs.push(i);
+      const m = typeWalk(r.items, value[i], segs);
+      segs.pop();
       if (m) return m;
     }
   } else if (want === 'map' && isPlainObject(value) && r.additionalProperties !== undefined && typeof r.additionalProperties === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const m = typeWalk(r.additionalProperties, v, path === '' ? k : `${path}.${k}`);
+    for (const k in value) {
+      segs.push(k);
+      const m = typeWalk(r.additionalProperties, value[k], segs);
+      segs.pop();
       if (m) return m;
     }
   } else if (want === 'struct' && isPlainObject(value)) {
     const props = r.properties ?? {};
-    for (const [k, v] of Object.entries(value)) {
-      const sub = Object.prototype.hasOwnProperty.call(props, k) ? props[k] : undefined;
+    for (const k in value) {
+      const sub = hasOwn.call(props, k) ? props[k] : undefined;
       if (sub === undefined) continue;
-      const m = typeWalk(sub, v, path === '' ? k : `${path}.${k}`);
+      segs.push(k);
+      const m = typeWalk(sub, value[k], segs);
+      segs.pop();
       if (m) return m;
     }
   }
@@ -226,5 +264,5 @@ function typeWalk(s: Schema, value: unknown, path: string): TypeMismatch | undef
 export function typeMismatch(group: string, version: string, kind: string, obj: unknown): TypeMismatch | undefined {
   const name = definitionFor(group, version, kind);
   if (name === undefined) return undefined;
-  return typeWalk({ $ref: name }, obj, '');
+  return typeWalk({ $ref: name }, obj, []);
 }

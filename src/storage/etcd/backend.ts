@@ -1,21 +1,14 @@
 // The etcd backend: the Backend contract over a real etcd v3 cluster (gRPC, failover between endpoints).
 import { randomBytes } from 'node:crypto';
 import {
-  CompareResult,
-  CompareTarget,
   Etcd3,
   KVClient,
   LeaseClient,
   MaintenanceClient,
   WatchClient,
-  type ICompare,
   type IDuplexStream,
   type IEvent,
   type IKeyValue,
-  type IRangeRequest,
-  type IRangeResponse,
-  type IRequestOp,
-  type ITxnResponse,
   type IWatchRequest,
   type IWatchResponse,
   type IOptions,
@@ -33,6 +26,7 @@ import {
   UnavailableError,
 } from '../errors.js';
 import { checkSize, prefixEndBytes } from '../limits.js';
+import { KVClient as FastKV, Result, Target, num, type CompareReq, type KV, type RangeReq, type RangeRes, type RequestOp, type TxnRes } from './kvclient.js';
 import {
   MAX_REQUEST_BYTES,
   type Backend,
@@ -159,6 +153,8 @@ interface WatchContext {
 export class EtcdBackend implements Backend {
   readonly name = 'etcd';
   private readonly kv: KVClient;
+  /** Range and Txn, the calls of every read and write, go through this lean client (see kvclient.ts). */
+  private readonly fast: FastKV;
   private readonly leases: LeaseClient;
   private readonly watchClient: WatchClient;
   private readonly watches = new Set<EtcdWatch>();
@@ -177,8 +173,10 @@ export class EtcdBackend implements Backend {
       progressNotifyIntervalMs: number;
       reconnectTimeoutMs: number;
       settleMs: number;
+      requestTimeoutMs: number;
     },
   ) {
+    this.fast = new FastKV({ endpoints, requestTimeoutMs: opts.requestTimeoutMs });
     const pool = (client as unknown as { pool: Pool }).pool;
     this.kv = new KVClient(pool);
     this.leases = new LeaseClient(pool);
@@ -231,6 +229,7 @@ export class EtcdBackend implements Backend {
       progressNotifyIntervalMs: opts.progressNotifyIntervalMs ?? DEFAULT_PROGRESS_NOTIFY_MS,
       reconnectTimeoutMs: opts.watchReconnectTimeoutMs ?? DEFAULT_WATCH_RECONNECT_TIMEOUT_MS,
       settleMs: opts.progressSettleMs ?? (hasProgressOrderingBug(version) ? BUGGY_PROGRESS_SETTLE_MS : 0),
+      requestTimeoutMs,
     });
   }
 
@@ -244,13 +243,16 @@ export class EtcdBackend implements Backend {
     return key.subarray(this.prefixBytes).toString('utf8');
   }
 
-  private toKV(kv: IKeyValue): KeyValue {
+  /** From a watch event's key-value (etcd3: int64 as strings) or a Range/Txn answer's (kvclient: numbers or Longs). */
+  private toKV(kv: IKeyValue | KV): KeyValue {
+    const int = (v: string | number | { toNumber(): number }) => (typeof v === 'string' ? Number(v) : num(v));
+    const value = kv.value;
     return {
-      key: this.unraw(kv.key),
-      value: kv.value ?? EMPTY,
-      createRevision: Number(kv.create_revision),
-      modRevision: Number(kv.mod_revision),
-      lease: Number(kv.lease),
+      key: this.unraw(Buffer.isBuffer(kv.key) ? kv.key : Buffer.from(kv.key.buffer, kv.key.byteOffset, kv.key.byteLength)),
+      value: value && value.byteLength > 0 ? (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)) : EMPTY,
+      createRevision: int(kv.create_revision),
+      modRevision: int(kv.mod_revision),
+      lease: int(kv.lease),
     };
   }
 
@@ -305,20 +307,20 @@ export class EtcdBackend implements Backend {
     return new UnavailableError(`etcd request failed (${this.endpoints.join(', ')}): ${messageOf(e)}`);
   }
 
-  private async range(req: IRangeRequest, revision: number): Promise<IRangeResponse> {
+  private async range(req: RangeReq, revision: number): Promise<RangeRes> {
     const r = revision > 0 ? { ...req, revision } : req;
-    return this.call(() => this.kv.range(r), { revision });
+    return this.call(() => this.fast.range(r), { revision });
   }
 
-  private async txn(compare: ICompare[], success: IRequestOp[], failure: IRequestOp[], ctx: { lease?: number; size?: number }): Promise<ITxnResponse> {
-    return this.call(() => this.kv.txn({ compare, success, failure }), ctx);
+  private async txn(compare: CompareReq[], success: RequestOp[], failure: RequestOp[], ctx: { lease?: number; size?: number }): Promise<TxnRes> {
+    return this.call(() => this.fast.txn(compare, success, failure), ctx);
   }
 
   // ---- reads ----
 
   async currentRevision(): Promise<number> {
     const res = await this.range({ key: this.raw(''), count_only: true }, 0);
-    return Number(res.header.revision);
+    return num(res.header?.revision);
   }
 
   async get(key: string, opts: GetOptions = {}): Promise<GetResult> {
@@ -327,7 +329,7 @@ export class EtcdBackend implements Backend {
     const rev = opts.revision ?? 0;
     const res = await this.range({ key: this.raw(key) }, rev);
     const kv = res.kvs[0];
-    return { kv: kv ? this.toKV(kv) : undefined, revision: rev > 0 ? rev : Number(res.header.revision) };
+    return { kv: kv ? this.toKV(kv) : undefined, revision: rev > 0 ? rev : num(res.header?.revision) };
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -345,7 +347,7 @@ export class EtcdBackend implements Backend {
     const res = await this.range({ key: from, range_end: end, limit: opts.limit ?? 0 }, rev);
     return {
       kvs: res.kvs.map((kv) => this.toKV(kv)),
-      revision: rev > 0 ? rev : Number(res.header.revision),
+      revision: rev > 0 ? rev : num(res.header?.revision),
       more: res.more,
     };
   }
@@ -355,7 +357,7 @@ export class EtcdBackend implements Backend {
     checkSize(prefix);
     const start = this.raw(prefix);
     const res = await this.range({ key: start, range_end: prefixEndBytes(start), count_only: true }, 0);
-    return { count: Number(res.count), revision: Number(res.header.revision) };
+    return { count: num(res.count), revision: num(res.header?.revision) };
   }
 
   // ---- writes ----
@@ -367,13 +369,13 @@ export class EtcdBackend implements Backend {
     const v = Buffer.from(value);
     const lease = opts.lease ?? 0;
     const res = await this.txn(
-      [{ key: k, target: CompareTarget.Create, result: CompareResult.Equal, create_revision: 0 }],
+      [{ key: k, target: Target.Create, result: Result.Equal, create_revision: 0 }],
       [{ request_put: { key: k, value: v, lease } }],
       [{ request_range: { key: k } }],
       { lease, size: v.byteLength },
     );
     if (res.succeeded) {
-      const rev = Number(res.header.revision);
+      const rev = num(res.header?.revision);
       return { kv: { key, value: v, createRevision: rev, modRevision: rev, lease }, revision: rev };
     }
     const cur = res.responses[0]?.response_range?.kvs[0];
@@ -389,8 +391,8 @@ export class EtcdBackend implements Backend {
     const res = await this.txn(
       [
         // The key must exist (an absent key's mod_revision compares as 0).
-        { key: k, target: CompareTarget.Create, result: CompareResult.Greater, create_revision: 0 },
-        { key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expectedModRevision },
+        { key: k, target: Target.Create, result: Result.Greater, create_revision: 0 },
+        { key: k, target: Target.Mod, result: Result.Equal, mod_revision: expectedModRevision },
       ],
       // The key's create revision comes from a keys-only range after the put (prev_kv would ship the whole
       // previous value back just for it).
@@ -399,9 +401,9 @@ export class EtcdBackend implements Backend {
       { lease, size: v.byteLength },
     );
     if (res.succeeded) {
-      const rev = Number(res.header.revision);
+      const rev = num(res.header?.revision);
       const after = res.responses[1]?.response_range?.kvs[0];
-      const createRevision = after ? Number(after.create_revision) : rev;
+      const createRevision = after ? num(after.create_revision) : rev;
       return { kv: { key, value: v, createRevision, modRevision: rev, lease }, revision: rev };
     }
     const cur = res.responses[0]?.response_range?.kvs[0];
@@ -413,15 +415,15 @@ export class EtcdBackend implements Backend {
     this.ensureOpen();
     checkSize(key);
     const k = this.raw(key);
-    const compare: ICompare[] = [{ key: k, target: CompareTarget.Create, result: CompareResult.Greater, create_revision: 0 }];
+    const compare: CompareReq[] = [{ key: k, target: Target.Create, result: Result.Greater, create_revision: 0 }];
     if (expectedModRevision !== undefined) {
-      compare.push({ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expectedModRevision });
+      compare.push({ key: k, target: Target.Mod, result: Result.Equal, mod_revision: expectedModRevision });
     }
     const res = await this.txn(compare, [{ request_delete_range: { key: k, prev_kv: true } }], [{ request_range: { key: k } }], {});
     if (res.succeeded) {
       const prev = res.responses[0]?.response_delete_range?.prev_kvs[0];
       if (!prev) throw new UnavailableError(`etcd delete of ${key} returned no previous value`);
-      return { kv: this.toKV(prev), revision: Number(res.header.revision) };
+      return { kv: this.toKV(prev), revision: num(res.header?.revision) };
     }
     const cur = res.responses[0]?.response_range?.kvs[0];
     if (!cur) throw new NotFoundError(key);
@@ -501,7 +503,7 @@ export class EtcdBackend implements Backend {
     this.ensureOpen();
     const readable = async (rev: number): Promise<boolean> => {
       try {
-        await this.kv.range({ key: this.raw(''), count_only: true, revision: rev });
+        await this.fast.range({ key: this.raw(''), count_only: true, revision: rev });
         return true;
       } catch (e) {
         if (!this.closed && hasMsg(e, COMPACTED_MSG)) return false;
@@ -559,6 +561,7 @@ export class EtcdBackend implements Backend {
     this.closed = true;
     for (const w of [...this.watches]) w.queue.end();
     this.watches.clear();
+    this.fast.close();
     this.client.close();
   }
 }
