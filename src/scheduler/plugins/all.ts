@@ -8,3 +8,6 @@ export * from './nodeaffinity.js';
 export * from './noderesources.js';
 export * from './podtopologyspread.js';
 export * from './tainttoleration.js';
+export * from './volumebinding.js';
+export * from './volumerestrictions.js';
+export * from './volumezone.js';

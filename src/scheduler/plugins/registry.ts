@@ -8,13 +8,13 @@ import { NodeAffinity, type NodeAffinityArgs } from './nodeaffinity.js';
 import { NodeResourcesBalancedAllocation, NodeResourcesFit, type NodeResourcesBalancedAllocationArgs, type NodeResourcesFitArgs } from './noderesources.js';
 import { PodTopologySpread, type PodTopologySpreadArgs } from './podtopologyspread.js';
 import { TaintToleration } from './tainttoleration.js';
+import { VolumeBinding, type VolumeBindingArgs } from './volumebinding.js';
+import { VolumeRestrictions } from './volumerestrictions.js';
+import { VolumeZone } from './volumezone.js';
 
 /** Default (v1) plugins kubets does not implement yet; a profile naming them gets them left out silently. */
 export const UNIMPLEMENTED_PLUGINS: ReadonlySet<string> = new Set([
-  'VolumeRestrictions',
   'NodeVolumeLimits',
-  'VolumeBinding',
-  'VolumeZone',
   'EBSLimits',
   'GCEPDLimits',
   'AzureDiskLimits',
@@ -38,5 +38,8 @@ export function inTreeRegistry(): Registry {
     InterPodAffinity: (args, h) => new InterPodAffinity(args as InterPodAffinityArgs, h),
     PodTopologySpread: (args, h) => new PodTopologySpread(args as PodTopologySpreadArgs, h),
     DefaultPreemption: (args, h) => new DefaultPreemption(h, args as DefaultPreemptionArgs),
+    VolumeRestrictions: (_args, h) => new VolumeRestrictions(h),
+    VolumeBinding: (args, h) => new VolumeBinding(args as VolumeBindingArgs, h),
+    VolumeZone: (_args, h) => new VolumeZone(h),
   };
 }
