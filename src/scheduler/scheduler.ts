@@ -109,7 +109,7 @@ export interface SchedulerOptions {
   config?: KubeSchedulerConfiguration;
   /** Out-of-tree plugins, merged over the in-tree registry. */
   registry?: Registry;
-  /** Event recorder; default one on `client` as `default-scheduler`. */
+  /** Event recorder for every profile; default: one per profile on `client`, reporting as the profile's schedulerName (upstream). */
   recorder?: EventRecorder;
   /** Random source for tie-breaking [Math.random]. */
   rand?: () => number;
@@ -155,7 +155,8 @@ export class Scheduler {
   readonly listers: SchedulerListers = {};
   private nextStartNodeIndex = 0;
   private readonly client: RestClient | undefined;
-  private readonly recorder: EventRecorder | undefined;
+  /** Every profile's event recorder (one each unless `opts.recorder` was given), for flushing. */
+  private readonly recorders = new Set<EventRecorder>();
   private readonly rand: () => number;
   private readonly now: () => number;
   private readonly log: (line: string) => void;
@@ -166,16 +167,18 @@ export class Scheduler {
   constructor(opts: SchedulerOptions = {}) {
     this.config = resolveConfiguration(opts.config);
     this.client = opts.client;
-    this.recorder = opts.recorder ?? (opts.client ? new EventRecorder(opts.client, { component: 'default-scheduler' }) : undefined);
     this.rand = opts.rand ?? Math.random;
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? ((l) => process.stderr.write(`scheduler: ${l}\n`));
     this.cache = new SchedulerCache({ ...(opts.assumedPodTtlMs !== undefined ? { assumedPodTtlMs: opts.assumedPodTtlMs } : {}), now: this.now });
     const registry: Registry = { ...inTreeRegistry(), ...(opts.registry ?? {}) };
     for (const p of this.config.profiles) {
+      // Upstream: each profile's events are reported by its scheduler name (profile.newProfile's recorderFact).
+      const recorder = opts.recorder ?? (opts.client ? new EventRecorder(opts.client, { component: p.schedulerName }) : undefined);
+      if (recorder) this.recorders.add(recorder);
       const handle: Handle = {
         ...(this.client ? { client: this.client } : {}),
-        ...(this.recorder ? { recorder: this.recorder } : {}),
+        ...(recorder ? { recorder } : {}),
         snapshot: () => this.snapshot,
         listers: this.listers,
       };
@@ -445,7 +448,7 @@ export class Scheduler {
     this.cache.finishBinding(assumed);
     if (bound) return fail(bound.isSkip() ? Status.error('no bind plugin bound the pod') : bound);
     this.queue.done(assumed);
-    this.recorder?.eventf(assumed, 'Normal', 'Scheduled', 'Successfully assigned %s/%s to %s', assumed.metadata?.namespace ?? '', assumed.metadata?.name ?? '', node);
+    fwk.handle.recorder?.eventf(assumed, 'Normal', 'Scheduled', 'Successfully assigned %s/%s to %s', assumed.metadata?.namespace ?? '', assumed.metadata?.name ?? '', node);
     fwk.runPostBindPlugins(state, assumed, node);
   }
 
@@ -454,7 +457,7 @@ export class Scheduler {
    * assigned meanwhile), and sets its PodScheduled condition (False, `Unschedulable` for rejections, else
    * `SchedulerError`) and nominatedNodeName through a status patch.
    */
-  async handleSchedulingFailure(_fwk: Framework, qpi: QueuedPodInfo, status: Status, cycle: number, nominatedNodeName: string | undefined): Promise<void> {
+  async handleSchedulingFailure(fwk: Framework, qpi: QueuedPodInfo, status: Status, cycle: number, nominatedNodeName: string | undefined): Promise<void> {
     const pod = qpi.pod;
     const reason = status.isRejected() ? 'Unschedulable' : 'SchedulerError';
     const msg = status.message();
@@ -467,7 +470,7 @@ export class Scheduler {
     if (latest) qpi.pod = latest;
     this.queue.addUnschedulableIfNotPresent(qpi, cycle);
     const eventMsg = msg.length > MAX_EVENT_MESSAGE ? `${msg.slice(0, MAX_EVENT_MESSAGE - 3)}...` : msg;
-    this.recorder?.event(qpi.pod, 'Warning', 'FailedScheduling', eventMsg);
+    fwk.handle.recorder?.event(qpi.pod, 'Warning', 'FailedScheduling', eventMsg);
     await this.updatePodCondition(qpi.pod, { type: 'PodScheduled', status: 'False', reason, message: msg }, nominatedNodeName);
   }
 
@@ -490,7 +493,7 @@ export class Scheduler {
 
   /** Resolves once the recorded events have been written (best effort). */
   async flushEvents(): Promise<void> {
-    await this.recorder?.flush().catch(() => undefined);
+    await Promise.all([...this.recorders].map((r) => r.flush().catch(() => undefined)));
   }
 
   /** Schedules pods until `signal` aborts; also runs the queue's flushes and the cache's expiry of assumed pods. */
