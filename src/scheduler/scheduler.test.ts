@@ -177,6 +177,32 @@ describe('DefaultPreemption', () => {
     expect(candidates.map((c) => [c.nodeName, c.victims.map((v) => v.metadata?.name)])).toEqual([['n', ['low0']]]);
   });
 
+  it.each<[string, number, string[]]>([
+    ['a lower-priority pod does not take the room held for a nominated pod', 5, ['elsewhere']],
+    ['an equal-priority pod does not take it either', 10, ['elsewhere']],
+    ['a higher-priority pod may', 20, ['elsewhere', 'n']],
+  ])('nominated pods hold their room: %s', async (_name, prio, want) => {
+    const s = new Scheduler({ log: () => {}, rand: () => 0 });
+    s.onNodeAdd(node('n', { alloc: { cpu: '2', memory: '4Gi', pods: '110' } }));
+    s.onNodeAdd(node('elsewhere', { alloc: { cpu: '1', memory: '4Gi', pods: '110' } }));
+    s.onPodAdd(on(pod('running', { cpu: '1' }, { priority: 0 }), 'n'));
+    // A preemptor waiting for 1 cpu on n, as its status says (e.g. after its victim was deleted).
+    const waiting = pod('preemptor', { cpu: '1' }, { priority: 10 });
+    s.onPodAdd({ ...waiting, status: { nominatedNodeName: 'n' } });
+    expect(s.nominatedPodsForNode('n').map((p) => p.metadata?.name)).toEqual(['preemptor']);
+    const fwk = s.profiles.get('default-scheduler')!;
+    // Both nodes have 1 cpu free.
+    s.cache.updateSnapshot(s.snapshot);
+    const { feasible } = await s.findNodesThatFitPod(fwk, new CycleState(), pod('other', { cpu: '1' }, { priority: prio }));
+    expect(feasible.map((n) => n.name).sort()).toEqual(want);
+    // The preemptor itself evaluates its nominated node first and gets it.
+    const mine = await s.schedulePod(fwk, new CycleState(), { ...waiting, status: { nominatedNodeName: 'n' } });
+    expect(mine.suggestedHost).toBe('n');
+    // Once bound elsewhere (or deleted) the nomination is gone.
+    s.onPodDelete({ ...waiting, status: { nominatedNodeName: 'n' } });
+    expect(s.nominatedPodsForNode('n')).toEqual([]);
+  });
+
   it('explains why preemption cannot help', async () => {
     const s = new Scheduler({ log: () => {} });
     s.onNodeAdd(node('n', { alloc: { cpu: '1', memory: '4Gi', pods: '110' } }));

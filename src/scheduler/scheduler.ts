@@ -9,7 +9,8 @@ import { EventRecorder, LeaderElector, SharedInformerFactory, isNotFound, type L
 import { SchedulerCache } from './cache.js';
 import { parseGoDuration, resolveConfiguration, type KubeSchedulerConfiguration, type ResolvedConfiguration } from './config.js';
 import { Code, CycleState, Status, type ClusterEvent, type QueuedPodInfo } from './framework.js';
-import { Snapshot, podKey, podUid, type NodeInfo } from './nodeinfo.js';
+import { Snapshot, newPodInfo, podKey, podUid, type NodeInfo } from './nodeinfo.js';
+import { podPriority } from './plugins/basic.js';
 import { UNIMPLEMENTED_PLUGINS, inTreeRegistry } from './plugins/registry.js';
 import { SchedulingQueue } from './queue.js';
 import { Framework, type Handle, type NodePluginScores, type Registry, type SchedulerListers } from './runtime.js';
@@ -154,6 +155,10 @@ export class Scheduler {
   /** Listers shared with every profile's plugins (runScheduler fills them from its informers). */
   readonly listers: SchedulerListers = {};
   private nextStartNodeIndex = 0;
+  /** The nominator (upstream nominator in the scheduling queue): node -> pod key -> the pod nominated to it. */
+  private readonly nominatedByNode = new Map<string, Map<string, Pod>>();
+  /** Pod key -> the node it is nominated to. */
+  private readonly nominatedNodeOf = new Map<string, string>();
   private readonly client: RestClient | undefined;
   /** Every profile's event recorder (one each unless `opts.recorder` was given), for flushing. */
   private readonly recorders = new Set<EventRecorder>();
@@ -181,6 +186,7 @@ export class Scheduler {
         ...(recorder ? { recorder } : {}),
         snapshot: () => this.snapshot,
         listers: this.listers,
+        nominatedPodsForNode: (node) => this.nominatedPodsForNode(node),
       };
       this.profiles.set(p.schedulerName, new Framework(p, registry, handle, UNIMPLEMENTED_PLUGINS));
     }
@@ -222,13 +228,17 @@ export class Scheduler {
       return;
     }
     if (!this.frameworkFor(pod) || pod.metadata?.deletionTimestamp) return;
+    if (pod.status?.nominatedNodeName) this.nominate(pod, pod.status.nominatedNodeName);
     this.queue.add(pod);
   }
 
   /** A pod changed (including unassigned -> assigned, and becoming terminal). */
   onPodUpdate(old: Pod, pod: Pod): void {
     if (isAssigned(pod)) {
-      if (!isAssigned(old)) this.queue.delete(pod);
+      if (!isAssigned(old)) {
+        this.queue.delete(pod);
+        this.unnominate(pod);
+      }
       if (isTerminal(pod)) {
         this.cache.removePod(pod);
         this.queue.moveAllToActiveOrBackoffQueue('AssignedPodDelete');
@@ -246,9 +256,11 @@ export class Scheduler {
     if (!this.frameworkFor(pod)) return;
     if (pod.metadata?.deletionTimestamp) {
       this.queue.delete(pod);
+      this.unnominate(pod);
       return;
     }
     if (this.cache.isAssumedPod(pod)) return;
+    this.updateNomination(old, pod);
     this.queue.update(old, pod);
   }
 
@@ -260,6 +272,80 @@ export class Scheduler {
       return;
     }
     this.queue.delete(pod);
+    this.unnominate(pod);
+  }
+
+  // ---- the nominator ----
+
+  /** Pods nominated to `node` by preemption and not yet bound (upstream NominatedPodsForNode). */
+  nominatedPodsForNode(node: string): Pod[] {
+    const m = this.nominatedByNode.get(node);
+    return m ? [...m.values()] : [];
+  }
+
+  /** Records that `pod` waits for room on `node` (replacing an earlier nomination). */
+  private nominate(pod: Pod, node: string): void {
+    const key = podKey(pod);
+    const had = this.nominatedNodeOf.get(key);
+    if (had !== undefined && had !== node) this.nominatedByNode.get(had)?.delete(key);
+    this.nominatedNodeOf.set(key, node);
+    let m = this.nominatedByNode.get(node);
+    if (!m) this.nominatedByNode.set(node, (m = new Map()));
+    m.set(key, pod);
+  }
+
+  private unnominate(pod: Pod): void {
+    const key = podKey(pod);
+    const node = this.nominatedNodeOf.get(key);
+    if (node === undefined) return;
+    this.nominatedNodeOf.delete(key);
+    const m = this.nominatedByNode.get(node);
+    m?.delete(key);
+    if (m && m.size === 0) this.nominatedByNode.delete(node);
+  }
+
+  /**
+   * Upstream updateNominatedPod: follows status.nominatedNodeName. An update without one that also had none
+   * before keeps the in-memory nomination (the status patch that records it may not have arrived yet).
+   */
+  private updateNomination(old: Pod, pod: Pod): void {
+    const want = pod.status?.nominatedNodeName ?? '';
+    const key = podKey(pod);
+    const had = this.nominatedNodeOf.get(key);
+    if (want !== '') this.nominate(pod, want);
+    else if (had !== undefined && (old.status?.nominatedNodeName ?? '') === '') this.nominate(pod, had);
+    else this.unnominate(pod);
+  }
+
+  /**
+   * Upstream RunFilterPluginsWithNominatedPods: on a node with nominated pods of equal or higher priority, the
+   * filters run first as if those pods were already there, then (if that passed) without them, so a pod never
+   * takes room that preemption freed for another pod, and nothing that only holds with them (affinity) is assumed.
+   */
+  private filterWithNominatedPods(fwk: Framework, state: CycleState, pod: Pod, ni: NodeInfo): Status | undefined {
+    const nominated = this.nominatedByNode.get(ni.name);
+    if (nominated !== undefined && nominated.size > 0) {
+      const self = podKey(pod);
+      const prio = podPriority(pod);
+      let s2: CycleState | undefined;
+      let n2: NodeInfo | undefined;
+      for (const [k, np] of nominated) {
+        if (k === self || podPriority(np) < prio) continue;
+        if (!n2) {
+          s2 = state.clone();
+          n2 = ni.clone();
+        }
+        const placed: Pod = { ...np, spec: { ...np.spec!, nodeName: ni.name } };
+        n2.addPod(newPodInfo(placed));
+        const st = fwk.runPreFilterExtensionAddPod(s2!, pod, placed, n2);
+        if (st && !st.isSuccess()) return st;
+      }
+      if (n2) {
+        const st = fwk.runFilterPlugins(s2!, pod, n2);
+        if (st !== undefined) return st;
+      }
+    }
+    return fwk.runFilterPlugins(state, pod, ni);
   }
 
   onNodeAdd(node: Node): void {
@@ -304,6 +390,12 @@ export class Scheduler {
         else diagnosis.nodeToStatus.set(n.name, Status.unresolvable('node is filtered out by the prefilter result'));
       }
     }
+    // Upstream evaluateNominatedNode: a pod that preemption made room for tries that node first.
+    const nnn = pod.status?.nominatedNodeName;
+    if (nnn) {
+      const ni = this.snapshot.get(nnn);
+      if (ni && (!allowed || allowed.has(nnn)) && this.filterWithNominatedPods(fwk, state, pod, ni) === undefined) return { feasible: [ni], diagnosis };
+    }
     const feasible = await this.findNodesThatPassFilters(fwk, state, pod, diagnosis, nodes);
     return { feasible, diagnosis };
   }
@@ -324,7 +416,7 @@ export class Scheduler {
       if (i > 0 && i % batch === 0) await new Promise((r) => setImmediate(r));
       const ni = nodes[(this.nextStartNodeIndex + i) % numAll]!;
       processed++;
-      const s = fwk.runFilterPlugins(state, pod, ni);
+      const s = this.filterWithNominatedPods(fwk, state, pod, ni);
       if (s === undefined) {
         feasible.push(ni);
         if (feasible.length >= toFind) break;
@@ -404,6 +496,7 @@ export class Scheduler {
     const assumed: Pod = { ...pod, spec: { ...pod.spec!, nodeName: result.suggestedHost } };
     try {
       this.cache.assumePod(assumed);
+      this.unnominate(pod);
     } catch (err) {
       await this.handleSchedulingFailure(fwk, qpi, Status.error(err as Error), cycle, undefined);
       return true;
@@ -459,6 +552,9 @@ export class Scheduler {
    */
   async handleSchedulingFailure(fwk: Framework, qpi: QueuedPodInfo, status: Status, cycle: number, nominatedNodeName: string | undefined): Promise<void> {
     const pod = qpi.pod;
+    if (nominatedNodeName) this.nominate(pod, nominatedNodeName);
+    else if (nominatedNodeName === '') this.unnominate(pod);
+    else if (pod.status?.nominatedNodeName) this.nominate(pod, pod.status.nominatedNodeName); // e.g. a failed binding of a nominated pod
     const reason = status.isRejected() ? 'Unschedulable' : 'SchedulerError';
     const msg = status.message();
     const latest = this.podLister?.get(podKey(pod)) as Pod | undefined;
