@@ -3,8 +3,8 @@ import { admissionPluginNames, cachingTokenAuthenticator } from './security.js';
 
 describe('admissionPluginNames', () => {
   it('runs the defaults in upstream order, minus disabled ones', () => {
-    expect(admissionPluginNames()).toEqual(['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'Priority', 'DefaultTolerationSeconds', 'DefaultStorageClass', 'CertificateApproval', 'CertificateSigning', 'CertificateSubjectRestriction', 'ResourceQuota']);
-    expect(admissionPluginNames(['Priority'], ['PodSecurity', 'ResourceQuota'])).toEqual(['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'Priority', 'DefaultTolerationSeconds', 'DefaultStorageClass', 'CertificateApproval', 'CertificateSigning', 'CertificateSubjectRestriction']);
+    expect(admissionPluginNames()).toEqual(['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'TaintNodesByCondition', 'PodSecurity', 'Priority', 'DefaultTolerationSeconds', 'DefaultStorageClass', 'CertificateApproval', 'CertificateSigning', 'CertificateSubjectRestriction', 'ResourceQuota']);
+    expect(admissionPluginNames(['Priority'], ['PodSecurity', 'ResourceQuota'])).toEqual(['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'TaintNodesByCondition', 'Priority', 'DefaultTolerationSeconds', 'DefaultStorageClass', 'CertificateApproval', 'CertificateSigning', 'CertificateSubjectRestriction']);
   });
   it('refuses plugins it does not implement', () => {
     expect(() => admissionPluginNames(['AlwaysPullImages'])).toThrow(/admission plugin "AlwaysPullImages" is not known/);

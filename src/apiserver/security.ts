@@ -18,6 +18,7 @@ import { serviceAccountPlugin } from './admission/serviceaccount.js';
 import { podSecurityPlugin } from './admission/podsecurity/index.js';
 import { priorityPlugin } from './admission/priority.js';
 import { defaultTolerationSecondsPlugin } from './admission/defaulttolerationseconds.js';
+import { taintNodesByConditionPlugin } from './admission/taintnodesbycondition.js';
 import { defaultStorageClassPlugin } from './admission/defaultstorageclass.js';
 import { certificateApprovalPlugin, certificateSigningPlugin, certificateSubjectRestrictionPlugin, type AuthorizeFn } from './admission/certificates.js';
 import { alwaysAllow } from './authn.js';
@@ -31,6 +32,7 @@ export const ADMISSION_ORDER: readonly string[] = [
   'LimitRanger',
   'ServiceAccount',
   'NodeRestriction',
+  'TaintNodesByCondition',
   'PodSecurity',
   'Priority',
   'DefaultTolerationSeconds',
@@ -132,6 +134,7 @@ export async function buildSecurity(inp: SecurityInputs): Promise<SecurityChain>
     LimitRanger: () => limitRangerPlugin(inp.objects),
     ServiceAccount: () => waitForDefaultServiceAccount(serviceAccountPlugin(inp.objects)),
     NodeRestriction: () => nodeRestriction(inp.objects),
+    TaintNodesByCondition: () => taintNodesByConditionPlugin(),
     PodSecurity: () => podSecurityPlugin(inp.objects, { onAuditAnnotations: (req, ann) => Object.entries(ann).forEach(([k, v]) => req.annotate?.(k, v)) }),
     Priority: () => priorityPlugin(inp.objects),
     DefaultTolerationSeconds: () => defaultTolerationSecondsPlugin(),

@@ -219,6 +219,20 @@ describe('security chain', () => {
     expect(st.status).toBe(403);
   });
 
+  it('creates nodes tainted not-ready:NoSchedule (TaintNodesByCondition), and leaves later updates alone', async () => {
+    const created = await call(server, admin, 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'tainted-at-birth' }, spec: { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] } });
+    expect(created.status, created.body).toBe(201);
+    expect(created.json.spec.taints).toEqual([
+      { key: 'dedicated', value: 'db', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' },
+    ]);
+    // What the node lifecycle controller does once the node is Ready: the taint goes and stays gone.
+    const cleared = await call(server, admin, 'PATCH', '/api/v1/nodes/tainted-at-birth', { spec: { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] } }, { 'Content-Type': 'application/merge-patch+json' });
+    expect(cleared.status, cleared.body).toBe(200);
+    expect(cleared.json.spec.taints).toEqual([{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }]);
+    expect((await call(server, admin, 'DELETE', '/api/v1/nodes/tainted-at-birth')).status).toBe(200);
+  });
+
   it('checks impersonation with the impersonate verb', async () => {
     const denied = await call(server, jane, 'GET', '/api/v1/namespaces/prod/pods', undefined, { 'Impersonate-User': 'bob' });
     expect(denied.status).toBe(403);

@@ -48,9 +48,12 @@ describe('nodes on the simulated runtime', () => {
   }, 60_000);
 
   it('three nodes become Ready with the labels, taints and capacities given', async () => {
-    const nodes = await until('three Ready nodes', () => {
+    // TaintNodesByCondition creates every node with node.kubernetes.io/not-ready:NoSchedule; the node lifecycle
+    // controller removes it once the node is Ready.
+    const notReadyTaint = (n: any) => (n.spec?.taints ?? []).some((t: any) => t.key === 'node.kubernetes.io/not-ready' && t.effect === 'NoSchedule');
+    const nodes = await until('three Ready nodes without the not-ready taint', () => {
       const items = json(['get', 'nodes']).items as any[];
-      return items.length === 3 && items.every(nodeReady) ? items : undefined;
+      return items.length === 3 && items.every(nodeReady) && !items.some(notReadyTaint) ? items : undefined;
     }, 90_000);
     const by = Object.fromEntries(nodes.map((n) => [n.metadata.name, n]));
     expect(Object.keys(by).sort()).toEqual(['main', 'worker1', 'worker2']);

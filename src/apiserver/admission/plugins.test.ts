@@ -7,6 +7,7 @@ import { defaultTolerationSecondsPlugin } from './defaulttolerationseconds.js';
 import { limitRangerPlugin, ratioString } from './limitranger.js';
 import { priorityPlugin } from './priority.js';
 import { serviceAccountPlugin, tokenVolumeSource } from './serviceaccount.js';
+import { taintNodesByConditionPlugin } from './taintnodesbycondition.js';
 
 /** An in-memory ObjectReader over `[group, resource, object]` entries. */
 function memReader(entries: [string, string, Obj][]): ObjectReader {
@@ -453,6 +454,31 @@ describe('DefaultTolerationSeconds', () => {
     const req = request(pod({ containers: [{ name: 'c' }] }), { subresource: 'status' });
     await run(defaultTolerationSecondsPlugin(), req);
     expect(req.object!['spec']['tolerations']).toBeUndefined();
+  });
+});
+
+describe('TaintNodesByCondition', () => {
+  const notReady = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
+  it.each<[string, Obj[] | undefined, Obj[]]>([
+    ['no taints', undefined, [notReady]],
+    ['other taints kept, not-ready appended', [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }], [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }, notReady]],
+    ['already there (any value)', [{ key: 'node.kubernetes.io/not-ready', value: 'x', effect: 'NoSchedule' }], [{ key: 'node.kubernetes.io/not-ready', value: 'x', effect: 'NoSchedule' }]],
+    ['NoExecute of the same key is another taint', [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }], [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }, notReady]],
+  ])('node create: %s', async (_name, taints, want) => {
+    const node: Obj = { metadata: { name: 'n1' }, spec: taints ? { taints } : {} };
+    expect(await run(taintNodesByConditionPlugin(), request(node, { kind: 'Node', resource: 'nodes', namespace: '' }))).toBeUndefined();
+    expect(node['spec']['taints']).toEqual(want);
+  });
+
+  it('leaves updates, status and other resources alone', async () => {
+    const p = taintNodesByConditionPlugin();
+    const upd: Obj = { metadata: { name: 'n1' }, spec: {} };
+    await run(p, request(upd, { operation: 'UPDATE', kind: 'Node', resource: 'nodes', namespace: '' }));
+    const status: Obj = { metadata: { name: 'n1' }, spec: {} };
+    await run(p, request(status, { kind: 'Node', resource: 'nodes', subresource: 'status', namespace: '' }));
+    const pod: Obj = { metadata: { name: 'p' }, spec: {} };
+    await run(p, request(pod));
+    expect([upd['spec']['taints'], status['spec']['taints'], pod['spec']['taints']]).toEqual([undefined, undefined, undefined]);
   });
 });
 
