@@ -134,6 +134,20 @@ describe('FlowControl limits', () => {
     expect(a).toMatchObject({ flowSchema: { name: 'test', uid: 'uid-test' }, priorityLevel: { name: 'test', uid: 'uid-test' }, flowDistinguisher: 'alice', exempt: false });
   });
 
+  it('reuses a classification for the same user and request, and classifies anew after a reload', () => {
+    const fc = new FlowControl([schema('first', 'test', 100, ['team-a'])], [queuingPL('test', 10, 4, 2, 10)], { clock: new FakeClock() });
+    const alice = user('alice', 'team-a');
+    const c1 = fc.classify(digest(alice));
+    expect(c1.flowSchema.metadata?.name).toBe('first');
+    expect(fc.classify(digest(alice))).toBe(c1);
+    // Another namespace is another request; another user another flow.
+    expect(fc.classify(digest(alice, { namespace: 'other' })).flowDistinguisher).toBe('alice');
+    expect(fc.classify(digest(user('bob'))).flowSchema.metadata?.name).toBe('catch-all');
+    // A schema of higher precedence arrives: the cached answer must not outlive the old configuration.
+    fc.reload([schema('first', 'test', 100, ['team-a']), schema('urgent', 'test', 10, ['team-a'])], [queuingPL('test', 10, 4, 2, 10)]);
+    expect(fc.classify(digest(alice)).flowSchema.metadata?.name).toBe('urgent');
+  });
+
   it('ignores schemas that reference a missing level and levels with broken specs', async () => {
     const broken: PriorityLevelConfiguration = { metadata: { name: 'broken' }, spec: { type: 'Limited', limited: { limitResponse: { type: 'Queue', queuing: { queues: 2, handSize: 3 } } } } };
     const fc = new FlowControl([schema('to-missing', 'nope', 10, ['system:authenticated']), schema('to-broken', 'broken', 20, ['system:authenticated'])], [broken], {
