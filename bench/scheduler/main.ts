@@ -75,7 +75,10 @@ function pod(name: string, extra: { labels?: Record<string, string>; spec?: Part
   };
 }
 
-/** Upstream's PreemptionAsync (misc/performance-config.yaml): see WORKLOADS['async-500'] / ['async-5000']. */
+/**
+ * Upstream's PreemptionAsync (scheduler_perf default_preemption/performance-config.yaml; misc/ in older trees) at
+ * `nodes` nodes: 4 low-priority pods per node, a preemptor every 200 ms, `nodes` measured pods.
+ */
 function preemptionAsync(nodes: number, threshold: number, reference?: string): Workload {
   return {
     name: `PreemptionAsync ${nodes.toLocaleString('en-US')} nodes / ${(nodes * 4).toLocaleString('en-US')} low-priority pods / ${nodes.toLocaleString('en-US')} pods, a preemptor every 200 ms`,
@@ -134,8 +137,9 @@ const WORKLOADS: Record<string, Workload> = {
     pod: (i) => pod(`p-${i}`, { cpu: '3', memory: '500Mi', port: 80, spec: { priorityClassName: 'bench-high' } }),
   },
   // Upstream PreemptionAsync: nodes each holding 4 low-priority pods (3.6 of 4 CPUs), a 3-CPU preemptor of priority
-  // 10 created every 200 ms, and plain 100m pods (which always fit) measured meanwhile. Upstream's threshold (570)
-  // is for 5,000 nodes; the 500-node variant has none.
+  // 10 created every 200 ms, and plain 100m pods (which always fit) measured meanwhile; the churn runs until the last
+  // measured pod is bound (upstream's churn goroutine ends with the workload). Upstream's threshold (570, for
+  // synchronous and asynchronous preemption alike) is for 5,000 nodes; the 500-node variant has none.
   'async-500': preemptionAsync(500, 0, "570 (upstream's 5,000-node figure)"),
   'async-5000': preemptionAsync(5000, 570),
 };
