@@ -260,6 +260,19 @@ export class SchedulingQueue {
     this.toActive(this.newInfo(pod));
   }
 
+  /**
+   * Upstream Activate: a pod waiting in the unschedulable set (gated or not) or in backoffQ goes to activeQ now,
+   * PreEnqueue permitting. Pods in activeQ, in flight or unknown are left alone.
+   */
+  activate(pod: Pod): void {
+    const k = podUid(pod);
+    const q = this.unschedulable.get(k) ?? this.backoffQ.get(k);
+    if (!q) return;
+    this.unschedulable.delete(k);
+    this.backoffQ.delete(k);
+    this.toActive(q);
+  }
+
   /** The pod was deleted or assigned: removes it from every queue. */
   delete(pod: Pod): void {
     const k = podUid(pod);

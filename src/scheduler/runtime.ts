@@ -47,6 +47,8 @@ export interface Handle {
   framework?: Framework;
   /** Pods nominated to nodes by preemption (node name -> pods), when the scheduler tracks them. */
   nominatedPodsForNode?(nodeName: string): Pod[];
+  /** Moves these pods, if waiting in the unschedulable set or backoff, to activeQ (upstream Handle.Activate). */
+  activate?(pods: Pod[]): void;
   /** Informer listers of objects plugins read (filled once the scheduler's informers run; empty in unit tests). */
   readonly listers?: SchedulerListers;
 }

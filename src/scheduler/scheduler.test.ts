@@ -41,7 +41,7 @@ describe('framework assembly', () => {
     expect(f.filterPlugins.map((p) => p.name)).toEqual(['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeRestrictions', 'VolumeBinding', 'VolumeZone', 'PodTopologySpread', 'InterPodAffinity']);
     expect(f.scorePlugins.map((s) => `${s.plugin.name}:${s.weight}`)).toEqual(['TaintToleration:3', 'NodeAffinity:2', 'NodeResourcesFit:1', 'PodTopologySpread:2', 'InterPodAffinity:2', 'NodeResourcesBalancedAllocation:1', 'ImageLocality:1']);
     expect(f.bindPlugins.map((p) => p.name)).toEqual(['DefaultBinder']);
-    expect(f.preEnqueuePlugins.map((p) => p.name)).toEqual(['SchedulingGates']);
+    expect(f.preEnqueuePlugins.map((p) => p.name)).toEqual(['SchedulingGates', 'DefaultPreemption']);
   });
 
   it('honours disabled plugins, score overrides and pluginConfig', () => {

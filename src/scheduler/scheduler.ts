@@ -155,6 +155,8 @@ export class Scheduler {
   /** Listers shared with every profile's plugins (runScheduler fills them from its informers). */
   readonly listers: SchedulerListers = {};
   private nextStartNodeIndex = 0;
+  /** PodScheduled condition writes in flight, per pod uid (chained so one pod's writes stay in order). */
+  private readonly statusWrites = new Map<string, Promise<void>>();
   /** The nominator (upstream nominator in the scheduling queue): node -> pod key -> the pod nominated to it. */
   private readonly nominatedByNode = new Map<string, Map<string, Pod>>();
   /** Pod key -> the node it is nominated to. */
@@ -187,6 +189,9 @@ export class Scheduler {
         snapshot: () => this.snapshot,
         listers: this.listers,
         nominatedPodsForNode: (node) => this.nominatedPodsForNode(node),
+        activate: (pods) => {
+          for (const p of pods) this.queue.activate(p);
+        },
       };
       this.profiles.set(p.schedulerName, new Framework(p, registry, handle, UNIMPLEMENTED_PLUGINS));
     }
@@ -567,7 +572,21 @@ export class Scheduler {
     this.queue.addUnschedulableIfNotPresent(qpi, cycle);
     const eventMsg = msg.length > MAX_EVENT_MESSAGE ? `${msg.slice(0, MAX_EVENT_MESSAGE - 3)}...` : msg;
     fwk.handle.recorder?.event(qpi.pod, 'Warning', 'FailedScheduling', eventMsg);
-    await this.updatePodCondition(qpi.pod, { type: 'PodScheduled', status: 'False', reason, message: msg }, nominatedNodeName);
+    // The status write does not hold up the scheduling loop (a round trip per unschedulable pod); writes for one
+    // pod stay in order.
+    const target = qpi.pod;
+    const uid = podUid(target);
+    const prev = this.statusWrites.get(uid) ?? Promise.resolve();
+    const next = prev.then(() => this.updatePodCondition(target, { type: 'PodScheduled', status: 'False', reason, message: msg }, nominatedNodeName));
+    this.statusWrites.set(uid, next);
+    void next.finally(() => {
+      if (this.statusWrites.get(uid) === next) this.statusWrites.delete(uid);
+    });
+  }
+
+  /** Resolves once every PodScheduled status write started so far is done. */
+  async flushStatusWrites(): Promise<void> {
+    while (this.statusWrites.size > 0) await Promise.all([...this.statusWrites.values()]);
   }
 
   private async updatePodCondition(pod: Pod, cond: PodCondition, nominatedNodeName: string | undefined): Promise<void> {
@@ -589,6 +608,7 @@ export class Scheduler {
 
   /** Resolves once the recorded events have been written (best effort). */
   async flushEvents(): Promise<void> {
+    await this.flushStatusWrites();
     await Promise.all([...this.recorders].map((r) => r.flush().catch(() => undefined)));
   }
 

@@ -239,4 +239,38 @@ describe('DefaultPreemption eligibility and eviction', () => {
     expect(calls.indexOf('patch low strategic status')).toBeLessThan(calls.indexOf('delete low'));
     expect(condition).toMatchObject({ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: 'my-scheduler: preempting to accommodate a higher priority pod' });
   });
+
+  it('preempts asynchronously: nominates at once, holds the preemptor at PreEnqueue until the victims are gone, then activates it', async () => {
+    const calls: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const client = {
+      resource: () => ({
+        patch: async (name: string) => {
+          calls.push(`patch ${name}`);
+          return {};
+        },
+        delete: async (name: string) => {
+          await gate;
+          calls.push(`delete ${name}`);
+          return {};
+        },
+      }),
+    } as unknown as RestClient;
+    const nodes = [nodeInfo(cpuNode('a', '1'), [p('low', '1', 1)])];
+    const { fwk, pl } = setup(nodes, [], client);
+    const activated: string[] = [];
+    fwk.handle.activate = (pods) => activated.push(...pods.map((x) => x.metadata?.name ?? ''));
+    const big = { ...p('big', '1', 100), metadata: { ...p('big', '1', 100).metadata, uid: 'uid-big' } };
+    const out = await pl.postFilter(prefiltered(fwk, big, nodes), big, new Map());
+    expect(out.result?.nominatedNodeName).toBe('a');
+    expect(calls).not.toContain('delete low');
+    expect(pl.preEnqueue(big)?.message()).toBe('waiting for the preemption for this pod to be finished');
+    expect(pl.preEnqueue(p('other', '1', 100))).toBeUndefined();
+    release();
+    await pl.waitForPreemptions();
+    expect(calls).toContain('delete low');
+    expect(pl.preEnqueue(big)).toBeUndefined();
+    expect(activated).toEqual(['big']);
+  });
 });

@@ -3,7 +3,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { selectorFromLabelSelector, type LabelSelector, type MetaLabelSelector } from '../../apimachinery/index.js';
 import { isNotFound } from '../../client/index.js';
-import { Code, CycleState, Status, type PostFilterPlugin, type PostFilterResult } from '../framework.js';
+import { Code, CycleState, Status, type PostFilterPlugin, type PostFilterResult, type PreEnqueuePlugin } from '../framework.js';
 import { newPodInfo, podKey, type NodeInfo } from '../nodeinfo.js';
 import type { Handle } from '../runtime.js';
 import { podPriority } from './basic.js';
@@ -116,14 +116,34 @@ function terminatingByPreemption(p: Pod): boolean {
 }
 
 /** Evicts lower-priority pods so that the preemptor fits; nominates the chosen node. */
-export class DefaultPreemption implements PostFilterPlugin {
+export class DefaultPreemption implements PostFilterPlugin, PreEnqueuePlugin {
   readonly name = DEFAULT_PREEMPTION;
   /** Source of the dry run's starting offset (upstream picks a random node to start from); tests replace it. */
   random: () => number = Math.random;
+  /**
+   * Upstream's asynchronous preemption (SchedulerAsyncPreemption, on by default since 1.33): PostFilter nominates
+   * the node at once and the victims' API calls run beside the scheduling loop; meanwhile PreEnqueue keeps the
+   * preemptor out of activeQ, and once the calls are done it is activated. Off: PostFilter waits for them (tests
+   * that check the calls set this).
+   */
+  async = true;
+  /** Preemptors whose victims' API calls are still running (pod uid -> their completion). */
+  private readonly preempting = new Map<string, Promise<void>>();
   constructor(
     private readonly handle: Handle,
     readonly args: DefaultPreemptionArgs = {},
   ) {}
+
+  /** Keeps a preemptor out of activeQ while its victims are being evicted (upstream DefaultPreemption.PreEnqueue). */
+  preEnqueue(pod: Pod): Status | undefined {
+    if (this.preempting.size > 0 && this.preempting.has(pod.metadata?.uid ?? '')) return Status.unschedulable('waiting for the preemption for this pod to be finished');
+    return undefined;
+  }
+
+  /** Resolves once every asynchronous preemption started so far has finished (tests, shutdown). */
+  async waitForPreemptions(): Promise<void> {
+    while (this.preempting.size > 0) await Promise.all([...this.preempting.values()]);
+  }
 
   async postFilter(state: CycleState, pod: Pod, statuses: ReadonlyMap<string, Status>): Promise<{ result?: PostFilterResult; status: Status }> {
     const out = await this.preempt(state, pod, statuses);
@@ -162,6 +182,19 @@ export class DefaultPreemption implements PostFilterPlugin {
       return { result: { nominatedNodeName: '' }, status: Status.unschedulable(msg) };
     }
     const best = pickOneNodeForPreemption(candidates)!;
+    const uid = pod.metadata?.uid ?? '';
+    if (this.async && this.handle.client && uid !== '') {
+      const done = this.prepareCandidate(best, pod)
+        .then((err) => {
+          if (err) process.stderr.write(`scheduler: preemption for ${podKey(pod)} on ${best.nodeName}: ${err.message()}\n`);
+        })
+        .finally(() => {
+          this.preempting.delete(uid);
+          this.handle.activate?.([pod]);
+        });
+      this.preempting.set(uid, done);
+      return { result: { nominatedNodeName: best.nodeName }, status: Status.success() };
+    }
     const err = await this.prepareCandidate(best, pod);
     if (err) return { status: err };
     return { result: { nominatedNodeName: best.nodeName }, status: Status.success() };
@@ -224,7 +257,9 @@ export class DefaultPreemption implements PostFilterPlugin {
     const fwk = this.handle.framework;
     if (!fwk) return { victims: [], numPDBViolations: 0, status: Status.error('no framework') };
     const prio = podPriority(pod);
-    const lower = ni.pods.map((p) => p.pod).filter((p) => podPriority(p) < prio);
+    const lowerInfos = ni.pods.filter((p) => podPriority(p.pod) < prio);
+    const lower = lowerInfos.map((p) => p.pod);
+    const infoOf = new Map(lowerInfos.map((p) => [p.pod, p]));
     if (lower.length === 0) return { victims: [], numPDBViolations: 0, status: Status.unresolvable(ERR_NO_VICTIMS) };
     for (const v of lower) {
       ni.removePod(v);
@@ -236,7 +271,7 @@ export class DefaultPreemption implements PostFilterPlugin {
     const victims: Pod[] = [];
     /** Puts `v` back; if the pod no longer fits, takes it out again as a victim. Returns whether it was reprieved. */
     const reprieve = (v: Pod): boolean => {
-      ni.addPod(newPodInfo(v));
+      ni.addPod(infoOf.get(v) ?? newPodInfo(v));
       fwk.runPreFilterExtensionAddPod(state, pod, v, ni);
       if (!fwk.runFilterPlugins(state, pod, ni)) return true;
       ni.removePod(v);
