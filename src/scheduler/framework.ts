@@ -87,6 +87,11 @@ export class CycleState {
   readonly skipFilterPlugins = new Set<string>();
   /** Score plugins whose PreScore returned Skip. */
   readonly skipScorePlugins = new Set<string>();
+  /**
+   * The filter plugins left after the skips, as the framework last computed them (with the skip count they were
+   * computed for); filled on the first Filter run of a cycle, recomputed if the skips change. Not copied by clone.
+   */
+  activeFilters: { owner: object; skips: number; plugins: readonly FilterPlugin[] } | undefined;
 
   read<T>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;

@@ -232,15 +232,22 @@ export class Framework {
 
   /** Runs Filter plugins (skipping those PreFilter skipped) on one node; the first non-success, with its plugin. */
   runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | undefined {
-    for (const p of this.filterPlugins) {
-      if (state.skipFilterPlugins.has(p.name)) continue;
+    // Runs for every node of every cycle: the plugins left after PreFilter's skips are listed once per cycle.
+    let active = state.activeFilters;
+    if (active === undefined || active.owner !== this || active.skips !== state.skipFilterPlugins.size) {
+      active = { owner: this, skips: state.skipFilterPlugins.size, plugins: this.filterPlugins.filter((p) => !state.skipFilterPlugins.has(p.name)) };
+      state.activeFilters = active;
+    }
+    const plugins = active.plugins;
+    for (let i = 0; i < plugins.length; i++) {
+      const p = plugins[i]!;
       let s: Status | undefined;
       try {
         s = p.filter(state, pod, nodeInfo);
       } catch (err) {
         s = Status.error(`running "${p.name}" filter plugin: ${(err as Error).message}`);
       }
-      if (s && !s.isSuccess()) {
+      if (s && s.code !== Code.Success) {
         if (s.code === Code.Error) return Status.error(`running "${p.name}" filter plugin: ${s.message()}`).withPlugin(p.name);
         return s.withPlugin(p.name);
       }
