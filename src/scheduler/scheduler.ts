@@ -1,4 +1,5 @@
 // The scheduler (upstream pkg/scheduler): event handlers feeding cache and queue, the scheduling cycle (filter, score, select, assume, reserve, permit), the asynchronous binding cycle, failure handling, and runScheduler with informers and leader election.
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
@@ -663,6 +664,8 @@ export async function runScheduler(opts: RunSchedulerOptions, signal: AbortSigna
   const log = opts.log ?? ((l: string) => process.stderr.write(`scheduler: ${l}\n`));
   const resolved = resolveConfiguration(opts.config);
   const run = async (leading: AbortSignal) => {
+    // One abort listener per informer and watch on this signal: more than Node's default warning threshold of 10.
+    setMaxListeners(0, leading);
     const sched = new Scheduler({ ...opts, log });
     const informers = new SharedInformerFactory(opts.client);
     const pods = informers.informerFor<Pod>('pods', { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
