@@ -2,10 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { RestClient } from '../../src/client/index.js';
-import { KubeletGroup, localMachineInfo, SimulatedRuntime } from '../../src/kubelet/index.js';
+import { KubeletGroup, type SimulatedRuntime } from '../../src/kubelet/index.js';
 import { runScheduler, type Scheduler } from '../../src/scheduler/index.js';
 import { startTestCluster, type TestCluster } from '../controllers/harness.js';
-import { pod, withoutUid } from './fixtures.js';
+import { addSimulatedNodes, pod, withoutUid } from './fixtures.js';
 
 const ZONE = 'topology.kubernetes.io/zone';
 const HOST = 'kubernetes.io/hostname';
@@ -36,30 +36,7 @@ describe('inter-pod affinity and topology spread on a cluster', () => {
     const s = c.server;
     kubeletClient = new RestClient({ server: s.url, caPem: s.pki.ca.certPem, certPem: s.pki.admin.certPem, keyPem: s.pki.admin.keyPem, qps: 0 });
     group = new KubeletGroup(kubeletClient);
-    for (const [i, n] of NODES.entries()) {
-      const rt = new SimulatedRuntime({ nodeName: n.name, fallbackCidr: `10.252.${i}.0/24` });
-      runtimes.push(rt);
-      const capacity = { cpu: n.cpu, memory: '8Gi', pods: '110' };
-      group.add({
-        runtime: rt,
-        images: rt,
-        runtimeName: 'simulated',
-        facts: {
-          nodeName: n.name,
-          nodeIP: `192.0.2.${50 + i}`,
-          hostname: n.name,
-          labels: { [ZONE]: n.zone },
-          taints: [],
-          capacity,
-          allocatable: capacity,
-          machine: localMachineInfo(),
-          containerRuntimeVersion: 'simulated://0.1.0',
-          kubeletPort: 10250,
-        },
-        plegPeriodMs: 200,
-        log: () => {},
-      });
-    }
+    runtimes.push(...addSimulatedNodes(group, NODES.map((n) => ({ name: n.name, cpu: n.cpu, labels: { [ZONE]: n.zone } })), { cidrPrefix: '10.252', ipFrom: 50 }));
     await group.start(ac.signal);
     done = runScheduler({ client: c.client, leaderElect: false, log: () => {}, onStarted: (x) => (sched = x) }, ac.signal);
     await c.until('scheduler started', () => sched !== undefined && sched.cache.nodeCount() === 3);

@@ -1,5 +1,6 @@
 // Builders of pods, nodes and node infos for the scheduler's tests.
 import type { Container, Node, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import { localMachineInfo, SimulatedRuntime, type KubeletGroup } from '../../src/kubelet/index.js';
 import { NodeInfo, newPodInfo } from '../../src/scheduler/nodeinfo.js';
 
 let uid = 0;
@@ -52,4 +53,45 @@ export const tol = (t: Toleration): Toleration => t;
 export function withoutUid(p: Pod): Pod {
   const { uid: _uid, ...md } = p.metadata ?? {};
   return { ...p, metadata: md };
+}
+
+/** A simulated kubelet's node as the integration tests describe it. */
+export interface SimulatedNodeSpec {
+  name: string;
+  cpu?: string;
+  memory?: string;
+  labels?: Record<string, string>;
+  taints?: Taint[];
+}
+
+/**
+ * Adds one simulated kubelet per spec to `group` (capacity = allocatable: cpu [4], memory [8Gi], 110 pods; node IP
+ * 192.0.2.<ipFrom + i>; pod IPs from `<cidrPrefix>.<ipFrom + i>.0/24`) and returns their runtimes, which the caller
+ * closes. The group is not started.
+ */
+export function addSimulatedNodes(group: KubeletGroup, nodes: readonly SimulatedNodeSpec[], net: { cidrPrefix: string; ipFrom: number }): SimulatedRuntime[] {
+  return nodes.map((n, i) => {
+    const rt = new SimulatedRuntime({ nodeName: n.name, fallbackCidr: `${net.cidrPrefix}.${net.ipFrom + i}.0/24` });
+    const capacity = { cpu: n.cpu ?? '4', memory: n.memory ?? '8Gi', pods: '110' };
+    group.add({
+      runtime: rt,
+      images: rt,
+      runtimeName: 'simulated',
+      facts: {
+        nodeName: n.name,
+        nodeIP: `192.0.2.${net.ipFrom + i}`,
+        hostname: n.name,
+        labels: n.labels ?? {},
+        taints: n.taints ?? [],
+        capacity,
+        allocatable: capacity,
+        machine: localMachineInfo(),
+        containerRuntimeVersion: 'simulated://0.1.0',
+        kubeletPort: 10250,
+      },
+      plegPeriodMs: 200,
+      log: () => {},
+    });
+    return rt;
+  });
 }

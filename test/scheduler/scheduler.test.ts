@@ -2,10 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Event, Pod } from 'kubernetes-types/core/v1.js';
 import { RestClient } from '../../src/client/index.js';
-import { KubeletGroup, localMachineInfo, SimulatedRuntime } from '../../src/kubelet/index.js';
+import { KubeletGroup, type SimulatedRuntime } from '../../src/kubelet/index.js';
 import { runScheduler, type Scheduler } from '../../src/scheduler/index.js';
 import { startTestCluster, type TestCluster } from '../controllers/harness.js';
-import { container, pod, withoutUid } from './fixtures.js';
+import { addSimulatedNodes, container, pod, withoutUid } from './fixtures.js';
 
 interface SimNode {
   name: string;
@@ -26,30 +26,8 @@ describe('kube-scheduler on a cluster', () => {
 
   async function addNodes(nodes: SimNode[]): Promise<void> {
     const group = new KubeletGroup(kubeletClient);
-    for (const n of nodes) {
-      const rt = new SimulatedRuntime({ nodeName: n.name, fallbackCidr: `10.251.${ip}.0/24` });
-      runtimes.push(rt);
-      const capacity = { cpu: n.cpu, memory: n.memory, pods: '110' };
-      group.add({
-        runtime: rt,
-        images: rt,
-        runtimeName: 'simulated',
-        facts: {
-          nodeName: n.name,
-          nodeIP: `192.0.2.${ip++}`,
-          hostname: n.name,
-          labels: {},
-          taints: n.taints ?? [],
-          capacity,
-          allocatable: capacity,
-          machine: localMachineInfo(),
-          containerRuntimeVersion: 'simulated://0.1.0',
-          kubeletPort: 10250,
-        },
-        plegPeriodMs: 200,
-        log: () => {},
-      });
-    }
+    runtimes.push(...addSimulatedNodes(group, nodes, { cidrPrefix: '10.251', ipFrom: ip }));
+    ip += nodes.length;
     groups.push(group);
     await group.start(ac.signal);
   }

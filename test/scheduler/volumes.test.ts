@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { RestClient } from '../../src/client/index.js';
-import { KubeletGroup, localMachineInfo, SimulatedRuntime } from '../../src/kubelet/index.js';
+import { KubeletGroup, type SimulatedRuntime } from '../../src/kubelet/index.js';
 import { runScheduler, type Scheduler } from '../../src/scheduler/index.js';
 import { startTestCluster, type TestCluster } from '../controllers/harness.js';
-import { pod, withoutUid } from './fixtures.js';
+import { addSimulatedNodes, pod, withoutUid } from './fixtures.js';
 
 const HOST = 'kubernetes.io/hostname';
 const NODES = ['vol-1', 'vol-2', 'vol-3'];
@@ -54,30 +54,7 @@ describe('volume plugins on a cluster', () => {
     const s = c.server;
     kubeletClient = new RestClient({ server: s.url, caPem: s.pki.ca.certPem, certPem: s.pki.admin.certPem, keyPem: s.pki.admin.keyPem, qps: 0 });
     group = new KubeletGroup(kubeletClient);
-    for (const [i, name] of NODES.entries()) {
-      const rt = new SimulatedRuntime({ nodeName: name, fallbackCidr: `10.253.${i}.0/24` });
-      runtimes.push(rt);
-      const capacity = { cpu: '4', memory: '8Gi', pods: '110' };
-      group.add({
-        runtime: rt,
-        images: rt,
-        runtimeName: 'simulated',
-        facts: {
-          nodeName: name,
-          nodeIP: `192.0.2.${70 + i}`,
-          hostname: name,
-          labels: {},
-          taints: [],
-          capacity,
-          allocatable: capacity,
-          machine: localMachineInfo(),
-          containerRuntimeVersion: 'simulated://0.1.0',
-          kubeletPort: 10250,
-        },
-        plegPeriodMs: 200,
-        log: () => {},
-      });
-    }
+    runtimes.push(...addSimulatedNodes(group, NODES.map((name) => ({ name })), { cidrPrefix: '10.253', ipFrom: 70 }));
     await group.start(ac.signal);
     done = runScheduler(
       {
