@@ -75,6 +75,11 @@ export interface AdmissionRequest {
   readonly warnings: string[];
   /** Adds an annotation to the request's audit event (upstream's AddAnnotation); a no-op when not audited. */
   readonly annotate?: (key: string, value: string) => void;
+  /**
+   * Runs `cb` once the request's handler has finished, whatever the outcome (the object stored, refused by a
+   * later step, or the write failed). Absent when the caller cannot tell (plugins then assume nothing).
+   */
+  readonly whenDone?: (cb: () => void) => void;
 }
 
 /**

@@ -47,6 +47,8 @@ export interface RequestContext {
   /** The apiVersion the client speaks (`v1`, `apps/v1`). */
   readonly apiVersion: string;
   readonly warnings: string[];
+  /** Called (in order, errors ignored) once the handler has finished, successfully or not. */
+  readonly onDone?: (() => void)[];
 }
 
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];

@@ -157,8 +157,11 @@ export interface AdmissionAttributes {
 /** Namespaces that exist from the start and cannot be deleted. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-/** How long a namespace's quotas must go without new charges before usage is recounted from the stored objects. */
-const QUOTA_RECOUNT_QUIET_MS = 3000;
+/**
+ * How long a quota charge counts as in flight when its request never reports its end (a request the charging
+ * code cannot follow): past this the recount no longer waits for it. Requests time out after 60 s.
+ */
+const QUOTA_CHARGE_MAX_MS = 120_000;
 const STREAM_WINDOW = 256 * 1024;
 const FC_GROUP = 'flowcontrol.apiserver.k8s.io';
 /** The description upstream's root-ca-cert-publisher puts on kube-root-ca.crt. */
@@ -195,8 +198,13 @@ export class ApiServer {
   /** Audiences the API accepts in tokens (the default audiences of a TokenRequest). */
   apiAudiences: string[] = [];
   private quotaTimers = new Map<string, NodeJS.Timeout>();
-  /** When admission last charged a quota of each namespace (see quotaChanged). */
-  private readonly lastQuotaCharge = new Map<string, number>();
+  /**
+   * Quota charges in flight per namespace: charged by admission, their request not finished yet (see
+   * quotaChanged). Each entry holds the charged resource and when the charge expires if never reported done.
+   */
+  private readonly pendingQuotaCharges = new Map<string, Set<{ group: string; resource: string; until: number }>>();
+  /** Resources charged per namespace since its last recount (their watch caches must be fresh for the recount). */
+  private readonly chargedSinceRecount = new Map<string, Map<string, { group: string; resource: string }>>();
   /** RBAC over the watch caches (its rule resolver answers SelfSubjectRulesReviews too). */
   readonly rbac: RbacAuthorizer = rbacAuthorizer(this.objects);
   private reconcileTimer: NodeJS.Timeout | undefined;
@@ -371,7 +379,7 @@ export class ApiServer {
       admissionPlugins: admissionPluginNames(sec.enableAdmissionPlugins, sec.disableAdmissionPlugins),
       serviceAccountIssuer: sec.serviceAccountIssuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER,
       apiAudiences: sec.apiAudiences ?? [],
-      serverPlugins: { NamespaceLifecycle: namespaceLifecycle(this), ResourceQuota: resourceQuotaPlugin(this.objects, { onCharge: (ns) => this.lastQuotaCharge.set(ns, Date.now()) }) },
+      serverPlugins: { NamespaceLifecycle: namespaceLifecycle(this), ResourceQuota: resourceQuotaPlugin(this.objects, { onCharge: (ns, g, r) => this.quotaCharged(ns, g, r) }) },
       serverAuthorizers: { RBAC: this.rbac },
       authorize: (a) => this.authorize(a),
     });
@@ -692,19 +700,49 @@ export class ApiServer {
     if (!namespace || !this.opts.security || this.quotaTimers.has(namespace)) return;
     const t = setTimeout(() => {
       this.quotaTimers.delete(namespace);
-      // Charges made in the last few seconds may belong to creates not stored yet: a recount now would miss
-      // them and give their usage back (letting concurrent creates overshoot the hard limit). Wait for a quiet
-      // namespace; usage given back on deletes can wait that long.
-      const last = this.lastQuotaCharge.get(namespace) ?? 0;
-      if (Date.now() - last < QUOTA_RECOUNT_QUIET_MS) {
-        this.quotaChanged(namespace);
-        return;
+      // Charged requests whose objects are not stored yet: a recount now would miss them and give their usage
+      // back (letting concurrent creates overshoot the hard limit). Wait until none is in flight.
+      const pending = this.pendingQuotaCharges.get(namespace);
+      if (pending) {
+        const now = Date.now();
+        for (const c of pending) if (c.until <= now) pending.delete(c);
+        if (pending.size > 0) {
+          this.quotaChanged(namespace);
+          return;
+        }
+        this.pendingQuotaCharges.delete(namespace);
       }
-      this.lastQuotaCharge.delete(namespace);
-      recomputeNamespaceQuotas(this.objects, namespace).catch((e) => this.log(`apiserver: quota usage of ${namespace}: ${e instanceof Error ? e.message : String(e)}`));
+      const charged = [...(this.chargedSinceRecount.get(namespace)?.values() ?? [])];
+      this.chargedSinceRecount.delete(namespace);
+      void (async () => {
+        // The finished writes must be in the watch caches the recount reads.
+        if (charged.length > 0) {
+          const rev = await this.backend.currentRevision();
+          for (const c of charged) await this.stores.get(`${c.group}/${c.resource}`)?.cache.waitFresh(rev);
+        }
+        await recomputeNamespaceQuotas(this.objects, namespace);
+      })().catch((e) => this.log(`apiserver: quota usage of ${namespace}: ${e instanceof Error ? e.message : String(e)}`));
     }, 100);
     t.unref();
     this.quotaTimers.set(namespace, t);
+  }
+
+  /** Admission charged a quota of `namespace` for a write of `group/resource`: in flight until `done`. */
+  private quotaCharged(namespace: string, group: string, resource: string): { done(): void } {
+    const entry = { group, resource, until: Date.now() + QUOTA_CHARGE_MAX_MS };
+    let set = this.pendingQuotaCharges.get(namespace);
+    if (!set) this.pendingQuotaCharges.set(namespace, (set = new Set()));
+    set.add(entry);
+    let byKey = this.chargedSinceRecount.get(namespace);
+    if (!byKey) this.chargedSinceRecount.set(namespace, (byKey = new Map()));
+    byKey.set(`${group}/${resource}`, { group, resource });
+    return {
+      done: () => {
+        const s = this.pendingQuotaCharges.get(namespace);
+        s?.delete(entry);
+        if (s && s.size === 0) this.pendingQuotaCharges.delete(namespace);
+      },
+    };
   }
 
   /**
@@ -799,6 +837,7 @@ export class ApiServer {
       dryRun: attrs.dryRun,
       warnings: ctx.warnings,
       annotate: (k, v) => this.audits.get(ctx.req)?.annotate(k, v),
+      ...(ctx.onDone ? { whenDone: (cb: () => void) => ctx.onDone!.push(cb) } : {}),
     };
     const runs = (p: AdmissionPlugin) => !p.handles || p.handles(attrs.operation);
     if (phase !== 'validate') for (const p of this.admission) if (p.admit && runs(p)) await p.admit(req);
@@ -1154,13 +1193,24 @@ export class ApiServer {
       store: store ?? this.store('', 'namespaces'),
       apiVersion,
       warnings: [],
+      onDone: [],
     };
     if (resource.namespaced && !info.namespace && info.verb !== 'list' && info.verb !== 'watch' && info.verb !== 'deletecollection') {
       if (!(info.verb === 'create' && resource.resource === 'bindings')) {
         throw notFound({ group: resource.group, resource: resource.resource }, info.name);
       }
     }
-    await handleResource(this, ctx);
+    try {
+      await handleResource(this, ctx);
+    } finally {
+      for (const cb of ctx.onDone!) {
+        try {
+          cb();
+        } catch {
+          // a completion hook never fails the request
+        }
+      }
+    }
   }
 
   private async nonResource(req: Req, res: Res, p: string, url: URL): Promise<void> {

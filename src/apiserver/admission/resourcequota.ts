@@ -22,11 +22,13 @@ export interface ResourceQuotaOptions {
   /** The clock (decides whether a terminating pod's grace period has passed). */
   now?: () => Date;
   /**
-   * Called with the namespace each time a request is charged (before its object is stored). The server uses it
-   * to hold back usage recomputation while charges are in flight: a recount from the stored objects would not
-   * see them yet and would hand their usage back.
+   * Called with the namespace and the charged resource each time a request is charged (before its object is
+   * stored), with `done` to call once the request has finished (its object stored, or not): the server holds
+   * back usage recomputation while charges are in flight, since a recount from the stored objects would not see
+   * them yet and would hand their usage back. When the request cannot report its end, `done` is never called by
+   * the plugin and the server must time the charge out.
    */
-  onCharge?: (namespace: string) => void;
+  onCharge?: (namespace: string, group: string, resource: string) => { done(): void } | void;
 }
 
 /** What one request uses of the quotas, before any quota state is looked at. */
@@ -181,7 +183,8 @@ export function resourceQuotaPlugin(access: ObjectAccess, opts: ResourceQuotaOpt
       }
       if (requested) {
         charged.push({ name: p.name, requested });
-        opts.onCharge?.(ns);
+        const pending = opts.onCharge?.(ns, req.group, req.resource);
+        if (pending) req.whenDone?.(() => pending.done());
       }
     }
   }
