@@ -10,6 +10,22 @@ export interface UserInfo {
   readonly extra?: Readonly<Record<string, readonly string[]>>;
 }
 
+const userKeys = new WeakMap<UserInfo, string>();
+
+/**
+ * A string naming everything about `user` a decision can depend on (name, groups, extra), for per-user caches
+ * (RBAC decisions, APF classifications). Memoised per object: authenticators hand out the same UserInfo for a
+ * cached token or certificate, which is treated as immutable once authenticated.
+ */
+export function userCacheKey(user: UserInfo): string {
+  let k = userKeys.get(user);
+  if (k === undefined) {
+    k = `${user.name}\0${user.groups.join('\x01')}\0${user.extra ? JSON.stringify(user.extra) : ''}`;
+    userKeys.set(user, k);
+  }
+  return k;
+}
+
 /**
  * Authenticates a request. Returns the user, `undefined` when this authenticator does not recognise the request
  * (the next one is tried), or throws a StatusError (401) for credentials that are present but invalid.

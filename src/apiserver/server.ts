@@ -200,9 +200,9 @@ export class ApiServer {
   private quotaTimers = new Map<string, NodeJS.Timeout>();
   /**
    * Quota charges in flight per namespace: charged by admission, their request not finished yet (see
-   * quotaChanged). Each entry holds the charged resource and when the charge expires if never reported done.
+   * quotaChanged). Each entry holds when the charge expires if its request never reports its end.
    */
-  private readonly pendingQuotaCharges = new Map<string, Set<{ group: string; resource: string; until: number }>>();
+  private readonly pendingQuotaCharges = new Map<string, Set<{ until: number }>>();
   /** Resources charged per namespace since its last recount (their watch caches must be fresh for the recount). */
   private readonly chargedSinceRecount = new Map<string, Map<string, { group: string; resource: string }>>();
   /** RBAC over the watch caches (its rule resolver answers SelfSubjectRulesReviews too). */
@@ -729,7 +729,7 @@ export class ApiServer {
 
   /** Admission charged a quota of `namespace` for a write of `group/resource`: in flight until `done`. */
   private quotaCharged(namespace: string, group: string, resource: string): { done(): void } {
-    const entry = { group, resource, until: Date.now() + QUOTA_CHARGE_MAX_MS };
+    const entry = { until: Date.now() + QUOTA_CHARGE_MAX_MS };
     let set = this.pendingQuotaCharges.get(namespace);
     if (!set) this.pendingQuotaCharges.set(namespace, (set = new Set()));
     set.add(entry);

@@ -88,10 +88,10 @@ export class CycleState {
   /** Score plugins whose PreScore returned Skip. */
   readonly skipScorePlugins = new Set<string>();
   /**
-   * The filter plugins left after the skips, as the framework last computed them (with the skip count they were
-   * computed for); filled on the first Filter run of a cycle, recomputed if the skips change. Not copied by clone.
+   * The filter plugins left after the skips: listed by the first Filter run after PreFilter (which clears it when
+   * it sets skips), so the per-node loop does not look each plugin up in the skip set. Not copied by clone.
    */
-  activeFilters: { owner: object; skips: number; plugins: readonly FilterPlugin[] } | undefined;
+  activeFilters: readonly FilterPlugin[] | undefined;
 
   read<T>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;

@@ -213,6 +213,7 @@ export class Framework {
       const s = out?.status;
       if (s?.isSkip()) {
         state.skipFilterPlugins.add(p.name);
+        state.activeFilters = undefined;
         continue;
       }
       if (s && !s.isSuccess()) {
@@ -233,12 +234,7 @@ export class Framework {
   /** Runs Filter plugins (skipping those PreFilter skipped) on one node; the first non-success, with its plugin. */
   runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | undefined {
     // Runs for every node of every cycle: the plugins left after PreFilter's skips are listed once per cycle.
-    let active = state.activeFilters;
-    if (active === undefined || active.owner !== this || active.skips !== state.skipFilterPlugins.size) {
-      active = { owner: this, skips: state.skipFilterPlugins.size, plugins: this.filterPlugins.filter((p) => !state.skipFilterPlugins.has(p.name)) };
-      state.activeFilters = active;
-    }
-    const plugins = active.plugins;
+    const plugins = (state.activeFilters ??= this.filterPlugins.filter((p) => !state.skipFilterPlugins.has(p.name)));
     for (let i = 0; i < plugins.length; i++) {
       const p = plugins[i]!;
       let s: Status | undefined;

@@ -1,7 +1,7 @@
 // API Priority and Fairness: per-priority-level concurrency limits, shuffle-sharded fair queuing, seat borrowing, and the max-inflight fallback.
 import { createHash } from 'node:crypto';
 import type { FlowSchema, PriorityLevelConfiguration } from 'kubernetes-types/flowcontrol/v1.js';
-import type { UserInfo } from '../authn.js';
+import { userCacheKey, type UserInfo } from '../authn.js';
 import { StatusError, tooManyRequests } from '../../apimachinery/status.js';
 import { CATCH_ALL, EXEMPT, MANDATORY_FS_CATCH_ALL, MANDATORY_FS_EXEMPT, MANDATORY_PL_CATCH_ALL, MANDATORY_PL_EXEMPT } from './bootstrap.js';
 import { classify, sortFlowSchemas, type Classification, type RequestDigest } from './classify.js';
@@ -641,7 +641,6 @@ export class FlowControl {
    */
   private classified = new Map<string, Classification>();
   private classifiedFor: FlowSchema[] | undefined;
-  private readonly userKeys = new WeakMap<object, string>();
   private nominalCLSum = 0;
   private lastConfig: { fs: readonly FlowSchema[]; plc: readonly PriorityLevelConfiguration[] } = { fs: [], plc: [] };
   private timer: unknown;
@@ -784,12 +783,7 @@ export class FlowControl {
       this.classified = new Map();
       this.classifiedFor = this.flowSchemas;
     }
-    const u = digest.user;
-    let uk = this.userKeys.get(u);
-    if (uk === undefined) {
-      uk = `${u.name}\0${u.groups.join('\x01')}`;
-      this.userKeys.set(u, uk);
-    }
+    const uk = userCacheKey(digest.user);
     const key = digest.isResourceRequest
       ? `${uk}\0${digest.verb}\0${digest.apiGroup}\0${digest.resource}\0${digest.subresource}\0${digest.namespace}`
       : `${uk}\0${digest.verb}\0\0${digest.path}`;

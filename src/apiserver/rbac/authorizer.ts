@@ -1,6 +1,6 @@
 // The RBAC authorizer (upstream plugin/pkg/auth/authorizer/rbac) and the 403 message the apiserver writes for a denied request.
 import type { ObjectReader } from '../access.js';
-import type { AuthorizationAttributes, Authorizer } from '../authn.js';
+import { userCacheKey, type AuthorizationAttributes, type Authorizer } from '../authn.js';
 import { StatusError, forbidden } from '../../apimachinery/index.js';
 import { ruleAllows } from './policy.js';
 import { RuleResolver, aggregateErrors, describeSource } from './resolver.js';
@@ -29,9 +29,6 @@ export function rbacAuthorizer(reader: ObjectReader): RbacAuthorizer {
   // caches hand out a new array whenever anything in them changed, so a cached decision can never outlive a
   // change of policy. Bounded; cleared when full.
   const cache = new Map<string, { deps: unknown[]; result: { allowed: boolean; reason?: string } }>();
-  // A user's part of the key, per UserInfo object (authenticators hand out the same object for a cached token or
-  // certificate). UserInfo objects are treated as immutable once authenticated.
-  const userKeys = new WeakMap<object, string>();
   const deps = (ns: string): unknown[] => [
     reader.list(RBAC_GROUP, 'clusterrolebindings'),
     reader.list(RBAC_GROUP, 'clusterroles'),
@@ -55,13 +52,7 @@ export function rbacAuthorizer(reader: ObjectReader): RbacAuthorizer {
   return {
     resolver,
     authorize(attrs) {
-      const u = attrs.user;
-      let userKey = userKeys.get(u);
-      if (userKey === undefined) {
-        userKey = `${u.name}\0${u.groups.join('\x01')}\0${u.extra ? JSON.stringify(u.extra) : ''}`;
-        userKeys.set(u, userKey);
-      }
-      const key = `${userKey}\0${attrs.verb}\0${attrs.isResourceRequest ? `${attrs.apiGroup}\0${attrs.resource}\0${attrs.subresource}\0${attrs.namespace}\0${attrs.name}` : `\0${attrs.path}`}`;
+      const key = `${userCacheKey(attrs.user)}\0${attrs.verb}\0${attrs.isResourceRequest ? `${attrs.apiGroup}\0${attrs.resource}\0${attrs.subresource}\0${attrs.namespace}\0${attrs.name}` : `\0${attrs.path}`}`;
       const d = deps(attrs.namespace);
       const hit = cache.get(key);
       if (hit && hit.deps[0] === d[0] && hit.deps[1] === d[1] && hit.deps[2] === d[2] && hit.deps[3] === d[3]) return hit.result;

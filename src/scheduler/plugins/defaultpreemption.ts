@@ -4,7 +4,7 @@ import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { selectorFromLabelSelector, type LabelSelector, type MetaLabelSelector } from '../../apimachinery/index.js';
 import { isNotFound } from '../../client/index.js';
 import { Code, CycleState, Status, type PostFilterPlugin, type PostFilterResult, type PreEnqueuePlugin } from '../framework.js';
-import { newPodInfo, podKey, type NodeInfo } from '../nodeinfo.js';
+import { podKey, type NodeInfo } from '../nodeinfo.js';
 import type { Handle } from '../runtime.js';
 import { podPriority } from './basic.js';
 
@@ -271,7 +271,7 @@ export class DefaultPreemption implements PostFilterPlugin, PreEnqueuePlugin {
     const victims: Pod[] = [];
     /** Puts `v` back; if the pod no longer fits, takes it out again as a victim. Returns whether it was reprieved. */
     const reprieve = (v: Pod): boolean => {
-      ni.addPod(infoOf.get(v) ?? newPodInfo(v));
+      ni.addPod(infoOf.get(v)!); // the PodInfo taken off the node, not a new one (its quantities are parsed already)
       fwk.runPreFilterExtensionAddPod(state, pod, v, ni);
       if (!fwk.runFilterPlugins(state, pod, ni)) return true;
       ni.removePod(v);

@@ -1,11 +1,12 @@
 // VolumeBinding (upstream plugins/volumebinding): checks a pod's PersistentVolumeClaims against each node (bound PV node affinity, static matching or dynamic provisioning for WaitForFirstConsumer claims), assumes the chosen volumes in Reserve and writes the bindings in PreBind.
-import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, TopologySelectorTerm, NodeSelectorTerm } from 'kubernetes-types/core/v1.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, TopologySelectorTerm } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
-import { nodeSelectorRequirementMatches, parseQuantity, selectorFromLabelSelector, type MetaLabelSelector, type Quantity } from '../../apimachinery/index.js';
+import { parseQuantity, selectorFromLabelSelector, type MetaLabelSelector, type Quantity } from '../../apimachinery/index.js';
 import type { Lister } from '../../client/index.js';
 import { CycleState, Status, type ClusterEvent, type EnqueueExtensions, type FilterPlugin, type PreBindPlugin, type PreFilterPlugin, type PreFilterResult, type ReservePlugin } from '../framework.js';
 import type { NodeInfo } from '../nodeinfo.js';
 import type { Handle } from '../runtime.js';
+import { nodeSelectorTermMatches } from './nodeaffinity.js';
 
 export const VOLUME_BINDING = 'VolumeBinding';
 /** Upstream ErrReasonBindConflict. */
@@ -84,19 +85,13 @@ export function isVolumeBoundToClaim(pv: PV, pvc: PVC): boolean {
   return !ref.uid || ref.uid === pvc.metadata?.uid;
 }
 
-function termMatchesLabels(term: NodeSelectorTerm, labels: Readonly<Record<string, string>>): boolean {
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (exprs.length === 0 && fields.length === 0) return false;
-  // Upstream checks volume node affinity against a node made of the labels only: field terms match nothing.
-  return exprs.every((r) => nodeSelectorRequirementMatches(r, labels)) && fields.every((r) => nodeSelectorRequirementMatches(r, { 'metadata.name': '' }));
-}
-
 /** Upstream CheckNodeAffinity: a PV without `spec.nodeAffinity.required` fits every node; otherwise one term must match the labels. */
 export function volumeNodeAffinityMatches(pv: PV, labels: Readonly<Record<string, string>>): boolean {
   const req = pv.spec?.nodeAffinity?.required;
   if (!req) return true;
-  return (req.nodeSelectorTerms ?? []).some((t) => termMatchesLabels(t, labels));
+  // Upstream checks against a node made of the labels only: field terms (metadata.name) match nothing.
+  const node: Node = { metadata: { labels: labels as Record<string, string> } };
+  return (req.nodeSelectorTerms ?? []).some((t) => nodeSelectorTermMatches(t, node));
 }
 
 /** Upstream MatchTopologySelectorTerms: no terms match everything; otherwise some term's every expression has the label at one of its values. */

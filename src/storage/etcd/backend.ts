@@ -245,14 +245,13 @@ export class EtcdBackend implements Backend {
 
   /** From a watch event's key-value (etcd3: int64 as strings) or a Range/Txn answer's (kvclient: numbers or Longs). */
   private toKV(kv: IKeyValue | KV): KeyValue {
-    const int = (v: string | number | { toNumber(): number }) => (typeof v === 'string' ? Number(v) : num(v));
     const value = kv.value;
     return {
       key: this.unraw(Buffer.isBuffer(kv.key) ? kv.key : Buffer.from(kv.key.buffer, kv.key.byteOffset, kv.key.byteLength)),
       value: value && value.byteLength > 0 ? (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)) : EMPTY,
-      createRevision: int(kv.create_revision),
-      modRevision: int(kv.mod_revision),
-      lease: int(kv.lease),
+      createRevision: num(kv.create_revision),
+      modRevision: num(kv.mod_revision),
+      lease: num(kv.lease),
     };
   }
 

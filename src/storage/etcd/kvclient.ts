@@ -46,10 +46,14 @@ export const Result = { Equal: 0, Greater: 1, Less: 2, NotEqual: 3 } as const;
 /** An int64 as protobufjs decodes it: a number, or a Long when the value needs more than 32 bits. */
 type Int64 = number | { toNumber(): number };
 
-/** Converts a decoded int64 (number or Long) to a number (revisions and lease ids stay below 2^53 in practice). */
-export function num(v: Int64 | null | undefined): number {
+/**
+ * Converts an int64 to a number: as protobufjs decodes it (number or Long), or as etcd3 hands it over (decimal
+ * string, in watch events). Revisions and lease ids stay below 2^53 in practice.
+ */
+export function num(v: Int64 | string | null | undefined): number {
   if (v === undefined || v === null) return 0;
-  return typeof v === 'number' ? v : v.toNumber();
+  if (typeof v === 'number') return v;
+  return typeof v === 'string' ? Number(v) : v.toNumber();
 }
 
 export interface KV {
